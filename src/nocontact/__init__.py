@@ -1,0 +1,1 @@
+"""nocontact: may this reach that person, and what does each side see?"""

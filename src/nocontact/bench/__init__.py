@@ -1,0 +1,18 @@
+"""``nocontact bench``: nocontact side by side with the approaches a team would otherwise use.
+
+The modules, in the order a run uses them:
+
+- ``graph``: the generated heavy-tailed graph and the query workload (numpy, fixed seed);
+- ``baselines``: dict of sets, SQLite, PostgreSQL, Redis and numpy, one small interface;
+- ``subject``: nocontact's engine behind that same interface;
+- ``timing``: per-call latency percentiles and batch throughput;
+- ``reference``: the correctness check of nocontact's answers at scale;
+- ``runner``: one run, with progress bars;
+- ``report``: the on-screen table, ``BENCHMARKS.md`` and the plot.
+
+Nothing here is imported by the rest of the package; numpy is the only heavy import at the
+top of these modules, and the optional libraries (matplotlib, psycopg, redis) are imported
+where they are used.
+"""
+
+EXTRA = "pip install 'nocontact[bench]'"

@@ -1,0 +1,271 @@
+"""Decisions: may this reach that person, and what does each side see?
+
+Pure functions over an ``Index``: no I/O, no clock (the time is an argument).
+For one interaction, every boundary that holds between the two people, in
+either direction, contributes an effect from ``semantics``; the strictest wins
+(``semantics.rank``), and the target is notified only if no holding boundary
+says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from .index import PATTERN_PREFIX, Index, Party, pattern_matches
+from .model import (
+    PHONE_ACTIONS,
+    Action,
+    ActorSees,
+    Boundary,
+    Decision,
+    Direction,
+    Explanation,
+    Instant,
+    Item,
+    Kind,
+    Outcome,
+    Visibility,
+)
+from .semantics import DEFAULT, Effect, effect, rank
+
+#: Outcomes after which nothing of the interaction reaches the other side.
+STOPS = frozenset(
+    {Outcome.DENY, Outcome.DROP, Outcome.HIDE, Outcome.HOLD, Outcome.DIVERT, Outcome.LIMITED}
+)
+
+#: The owner setting that lets the emergency window lift person blocks too.
+LIFT_PERSON_BLOCKS = "emergency_lifts_person_blocks"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The parts of the configuration that decisions depend on."""
+
+    #: After the owner contacts emergency services, call-back-blocking boundaries pause this long.
+    emergency_window: float = 2 * 3600.0
+
+
+_VERB = {
+    Kind.BLOCK: "blocked",
+    Kind.MUTE: "muted",
+    Kind.RESTRICT: "restricted",
+    Kind.BREAK: "are taking a break from",
+    Kind.SPACE: "asked for space from",
+    Kind.PLEDGE: "pledged no contact with",
+}
+
+
+def explain(boundary: Boundary) -> Explanation:
+    """The owner-facing reason: "you blocked sam"."""
+    target = boundary.target
+    if target.startswith(PATTERN_PREFIX):
+        target = target.removeprefix(PATTERN_PREFIX) + " senders"
+    scope = "" if boundary.scope == "everywhere" else f" ({boundary.scope})"
+    reason = f"you {_VERB[boundary.kind]} {target}{scope}"
+    return Explanation(boundary.id, boundary.owner, boundary.kind, reason)
+
+
+def _default(action: Action, revision: int) -> Decision:
+    eff = DEFAULT[action]
+    return Decision(eff.outcome, eff.actor_sees, eff.notify, revision)
+
+
+def _paused_by_emergency(
+    index: Index, boundary: Boundary, owner: Party, at: Instant, policy: Policy
+) -> bool:
+    """Inside the call-back window, patterns pause; person blocks only if the owner chose so."""
+    started = index.emergencies.get(boundary.owner)
+    if started is None or not started <= at < started + policy.emergency_window:
+        return False
+    if boundary.target.startswith(PATTERN_PREFIX):
+        return True
+    return index.settings.get((boundary.owner, LIFT_PERSON_BLOCKS)) == "true"
+
+
+def decide_parties(
+    index: Index,
+    actor: Party,
+    action: Action,
+    target: Party,
+    *,
+    platform: str | None,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> Decision:
+    """Decide one interaction between two resolved parties."""
+    if not (index.touched(actor) or index.touched(target)):
+        return _default(action, revision)
+    if actor.principal is not None and actor.principal == target.principal:
+        return _default(action, revision)
+    # Emergency numbers are never blocked, whichever way the call goes.
+    if (actor.parsed is not None and actor.parsed.emergency) or (
+        target.parsed is not None and target.parsed.emergency
+    ):
+        return _default(action, revision)
+    if platform is None:
+        used = actor.parsed or target.parsed
+        platform = used.platform if used is not None else None
+
+    best: tuple[tuple[object, ...], Effect, Boundary] | None = None
+    own: tuple[tuple[object, ...], Effect, Boundary] | None = None
+    notify = True
+
+    def consider(boundary: Boundary, direction: Direction, owner: Party) -> None:
+        nonlocal best, own, notify
+        if not boundary.holds_at(at) or not boundary.covers(action):
+            return
+        scope_platform = boundary.platform
+        if scope_platform is not None and scope_platform != platform:
+            return
+        if (
+            direction is Direction.INBOUND
+            and action in PHONE_ACTIONS
+            and _paused_by_emergency(index, boundary, owner, at, policy)
+        ):
+            return
+        eff = effect(boundary.kind, direction, action, boundary.disclosure, boundary.keep_evidence)
+        notify = notify and eff.notify
+        key = (*rank(eff, boundary.kind, direction, boundary.disclosure), boundary.id)
+        if best is None or key < best[0]:
+            best = (key, eff, boundary)
+        if direction is Direction.OUTBOUND and (own is None or key < own[0]):
+            own = (key, eff, boundary)
+
+    for boundary in index.between(target, actor):
+        consider(boundary, Direction.INBOUND, target)
+    for boundary in index.patterns_of(target):
+        if target.principal is not None and pattern_matches(
+            boundary.target, actor, index, target.principal
+        ):
+            consider(boundary, Direction.INBOUND, target)
+    for boundary in index.between(actor, target):
+        consider(boundary, Direction.OUTBOUND, actor)
+
+    if best is None:
+        return _default(action, revision)
+    # When the actor's own boundary stops the interaction, nothing reaches the
+    # other side, and the answer must not depend on the other side's boundaries:
+    # otherwise a pledge or a block would reveal whether the other person blocked.
+    if own is not None and own[1].outcome in STOPS:
+        best = own
+        notify = own[1].notify
+    _, eff, boundary = best
+    space = eff.actor_sees is ActorSees.SPACE
+    return Decision(
+        outcome=eff.outcome,
+        actor_sees=eff.actor_sees,
+        notify=notify and eff.notify,
+        revision=revision,
+        evidence=eff.evidence,
+        note=boundary.note if space else None,
+        until=boundary.ends if space else None,
+        explanation=explain(boundary),
+    )
+
+
+def visible(
+    index: Index,
+    viewer: str,
+    items: Sequence[Item],
+    *,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> list[Visibility]:
+    """Which items ``viewer`` may see: an item is hidden when anyone it carries is."""
+    me = index.resolve(viewer)
+    me_key = index.key(me.principal) if me.principal is not None else viewer
+    parties: dict[str, Party] = {}
+
+    def party(name: str) -> Party:
+        found = parties.get(name)
+        if found is None:
+            found = parties[name] = index.resolve(name)
+        return found
+
+    out: list[Visibility] = []
+    for item in items:
+        verdict = Visibility(item.id, Outcome.SHOW)
+        for person in item.carried():
+            other = party(person)
+            if not (index.touched(me) or index.touched(other)):
+                continue
+            decision = decide_parties(
+                index,
+                me,
+                Action.VIEW_POST,
+                other,
+                platform=None,
+                at=at,
+                revision=revision,
+                policy=policy,
+            )
+            if decision.outcome is Outcome.HIDE:
+                verdict = Visibility(item.id, Outcome.HIDE, _own(decision.explanation, me_key))
+                break
+        else:
+            verdict = _restricted_reply(index, item, me, me_key, party, at) or verdict
+        out.append(verdict)
+    return out
+
+
+def _own(explanation: Explanation | None, viewer: str) -> Explanation | None:
+    return explanation if explanation is not None and explanation.owner == viewer else None
+
+
+def _restricted_reply(
+    index: Index,
+    item: Item,
+    me: Party,
+    me_key: str,
+    party: Callable[[str], Party],
+    at: Instant,
+) -> Visibility | None:
+    """A restricted person's reply on the owner's post is seen by its author only."""
+    author = party(item.author)
+    if me.principal is not None and me.principal == author.principal:
+        return None
+    for parent in (item.reply_to, item.root):
+        if parent is None:
+            continue
+        owner = party(parent)
+        for boundary in index.between(owner, author):
+            if (
+                boundary.kind is Kind.RESTRICT
+                and boundary.holds_at(at)
+                and boundary.covers(Action.REPLY)
+            ):
+                return Visibility(item.id, Outcome.HIDE, _own(explain(boundary), me_key))
+    return None
+
+
+def audience(
+    index: Index,
+    author: str,
+    candidates: Iterable[str],
+    *,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> list[str]:
+    """The candidates whose feeds may receive ``author``'s new post (fan-out on write)."""
+    writer = index.resolve(author)
+    if not index.touched(writer):
+        return list(candidates)
+    kept: list[str] = []
+    for candidate in candidates:
+        decision = decide_parties(
+            index,
+            index.resolve(candidate),
+            Action.VIEW_POST,
+            writer,
+            platform=None,
+            at=at,
+            revision=revision,
+            policy=policy,
+        )
+        if decision.outcome is Outcome.SHOW:
+            kept.append(candidate)
+    return kept

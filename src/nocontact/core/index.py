@@ -1,0 +1,309 @@
+"""The in-memory index: who holds which boundary toward whom, both directions.
+
+Derived from the store and rebuildable from it at any time. Persons and
+addresses are interned to small integers once, at the edge; a boundary is filed
+under the pair (owner, target principal), so "is there any boundary between A
+and B, either way?" is a set lookup per side, and the answer for the
+overwhelmingly common case (no boundary at all) costs two of them.
+
+The index only files and finds. What a boundary *does* lives in ``semantics``;
+how a decision is reached lives in ``decide``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .addresses import Address, AddressKind, looks_like_address, parse_address
+from .errors import InvalidAddress, InvalidInput
+from .model import Boundary, is_person_id
+
+PATTERN_PREFIX = "pattern:"
+PATTERNS = ("unknown", "private", "shortcode", "sender")
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """One side of an interaction, resolved: its person, the address it used."""
+
+    principal: int | None  # the person, or an unlinked address standing for one
+    address: int | None  # the address used, when the party was given as one
+    parsed: Address | None
+
+
+NOBODY = Party(None, None, None)
+
+
+def _pair(owner: int, target: int) -> int:
+    return (owner << 32) | target
+
+
+class Index:
+    """Boundaries filed by (owner, target) with both directions one lookup away."""
+
+    def __init__(self, *, region: str = "US") -> None:
+        self.region = region
+        self.names: dict[str, str | None] = {}  # person id -> display name
+        self._ids: dict[str, int] = {}  # person id or address uri -> small int
+        self._keys: list[str] = []  # small int -> person id or address uri
+        self._parsed: dict[int, Address] = {}
+        self._person_of: dict[int, int] = {}  # address -> person
+        self._addresses_of: dict[int, set[int]] = {}  # person -> addresses
+        self.boundaries: dict[str, Boundary] = {}
+        self._filed: dict[str, int] = {}  # boundary id -> pair key, or -owner-1 for patterns
+        self._edges: dict[int, list[Boundary]] = {}
+        self._patterns: dict[int, list[Boundary]] = {}
+        self._by_owner: dict[str, set[str]] = {}
+        self._by_target: dict[str, set[str]] = {}
+        self._touched: dict[int, int] = {}  # principal -> boundaries it takes part in
+        self._expiries: list[tuple[float, str]] = []
+        self._contacts: dict[int, set[int]] = {}
+        self.emergencies: dict[str, float] = {}
+        self.settings: dict[tuple[str, str], str] = {}
+
+    # -- interning --------------------------------------------------------
+
+    def intern(self, key: str, parsed: Address | None = None) -> int:
+        found = self._ids.get(key)
+        if found is not None:
+            return found
+        number = len(self._keys)
+        self._ids[key] = number
+        self._keys.append(key)
+        if parsed is not None:
+            self._parsed[number] = parsed
+        return number
+
+    def key(self, number: int) -> str:
+        return self._keys[number]
+
+    def parse(self, text: str) -> Address:
+        """Parse an address, answering known canonical spellings without parsing."""
+        number = self._ids.get(text)
+        if number is not None and number in self._parsed:
+            return self._parsed[number]
+        return parse_address(text, region=self.region)
+
+    def resolve(self, party: str) -> Party:
+        """Who ``party`` (a person id or an address) is, as far as the index knows."""
+        number = self._ids.get(party)
+        if number is not None:
+            parsed = self._parsed.get(number)
+            if parsed is None:  # a person id
+                return Party(number, None, None)
+            return Party(self._person_of.get(number, number), number, parsed)
+        if is_person_id(party):
+            return NOBODY
+        if not isinstance(party, str):
+            raise InvalidInput(f"a party is a person id or an address, not {party!r}")
+        parsed = parse_address(party, region=self.region)
+        number = self._ids.get(parsed.uri)
+        if number is None:
+            return Party(None, None, parsed)
+        return Party(self._person_of.get(number, number), number, parsed)
+
+    # -- persons and addresses --------------------------------------------
+
+    def has_person(self, person: str) -> bool:
+        return person in self.names
+
+    def add_person(self, person: str, name: str | None) -> None:
+        self.names[person] = name
+        self.intern(person)
+
+    def person_of(self, address_uri: str) -> str | None:
+        number = self._ids.get(address_uri)
+        if number is None or number not in self._person_of:
+            return None
+        return self._keys[self._person_of[number]]
+
+    def addresses_of(self, person: str) -> list[str]:
+        number = self._ids.get(person)
+        found = self._addresses_of.get(number, set()) if number is not None else set()
+        return sorted(self._keys[a] for a in found)
+
+    def link(self, address: Address, person: str) -> None:
+        a = self.intern(address.uri, address)
+        p = self.intern(person)
+        self._person_of[a] = p
+        self._addresses_of.setdefault(p, set()).add(a)
+
+    def unlink(self, address_uri: str) -> None:
+        a = self._ids[address_uri]
+        p = self._person_of.pop(a)
+        self._addresses_of[p].discard(a)
+
+    def is_contact(self, owner: int, party: Party) -> bool:
+        contacts = self._contacts.get(owner)
+        if not contacts:
+            return False
+        if party.principal in contacts or party.address in contacts:
+            return True
+        own = self._addresses_of.get(party.principal, ()) if party.principal is not None else ()
+        return any(a in contacts for a in own)
+
+    def contacts_of(self, owner: str) -> list[str]:
+        number = self._ids.get(owner)
+        found = self._contacts.get(number, set()) if number is not None else set()
+        return sorted(self._keys[c] for c in found)
+
+    def add_contact(self, owner: str, contact: str, parsed: Address | None) -> None:
+        self._contacts.setdefault(self.intern(owner), set()).add(self.intern(contact, parsed))
+
+    def remove_contact(self, owner: str, contact: str) -> None:
+        o, c = self._ids.get(owner), self._ids.get(contact)
+        if o is not None and c is not None:
+            self._contacts.get(o, set()).discard(c)
+
+    # -- boundaries ---------------------------------------------------------
+
+    def target_principal(self, boundary: Boundary) -> int | None:
+        """The integer a boundary is filed under on the target side (None: a pattern)."""
+        target = boundary.target
+        if target.startswith(PATTERN_PREFIX):
+            return None
+        if boundary.scope != "address" and boundary.target_person is not None:
+            return self.intern(boundary.target_person)
+        return self.intern(target, self.parse(target) if looks_like_address(target) else None)
+
+    def add_boundary(self, boundary: Boundary) -> None:
+        owner = self.intern(boundary.owner)
+        target = self.target_principal(boundary)
+        if target is None:
+            self._patterns.setdefault(owner, []).append(boundary)
+            filed = -owner - 1
+        else:
+            filed = _pair(owner, target)
+            self._edges.setdefault(filed, []).append(boundary)
+            self._touched[target] = self._touched.get(target, 0) + 1
+        self._touched[owner] = self._touched.get(owner, 0) + 1
+        self._filed[boundary.id] = filed
+        self.boundaries[boundary.id] = boundary
+        self._by_owner.setdefault(boundary.owner, set()).add(boundary.id)
+        self._by_target.setdefault(boundary.target_person or boundary.target, set()).add(
+            boundary.id
+        )
+        if boundary.ends is not None:
+            heapq.heappush(self._expiries, (boundary.ends, boundary.id))
+
+    def remove_boundary(self, boundary_id: str) -> Boundary:
+        boundary = self.boundaries.pop(boundary_id)
+        filed = self._filed.pop(boundary_id)
+        owner = self._ids[boundary.owner]
+        if filed < 0:
+            _discard(self._patterns, owner, boundary_id)
+        else:
+            _discard(self._edges, filed, boundary_id)
+            self._untouch(filed & 0xFFFFFFFF)
+        self._untouch(owner)
+        self._by_owner[boundary.owner].discard(boundary_id)
+        self._by_target[boundary.target_person or boundary.target].discard(boundary_id)
+        return boundary
+
+    def replace_boundary(self, boundary: Boundary) -> None:
+        self.remove_boundary(boundary.id)
+        self.add_boundary(boundary)
+
+    def _untouch(self, principal: int) -> None:
+        left = self._touched[principal] - 1
+        if left:
+            self._touched[principal] = left
+        else:
+            del self._touched[principal]
+
+    def boundaries_of(self, owner: str) -> list[Boundary]:
+        ids = self._by_owner.get(owner, set())
+        return sorted((self.boundaries[i] for i in ids), key=lambda b: (b.revision, b.id))
+
+    def boundaries_toward(self, target: str) -> list[Boundary]:
+        """Boundaries whose target is ``target`` (a person id, address or pattern)."""
+        ids = self._by_target.get(target, set())
+        return sorted((self.boundaries[i] for i in ids), key=lambda b: (b.revision, b.id))
+
+    def unresolved_toward(self, address_uri: str) -> list[Boundary]:
+        """Boundaries on an address that stood for a person of its own until now."""
+        return [
+            b
+            for b in self.boundaries_toward(address_uri)
+            if b.scope != "address" and b.target_person is None
+        ]
+
+    def due(self, now: float) -> list[str]:
+        """Ids of boundaries whose end has come by ``now``, earliest first."""
+        out: list[str] = []
+        while self._expiries and self._expiries[0][0] <= now:
+            ends, boundary_id = heapq.heappop(self._expiries)
+            current = self.boundaries.get(boundary_id)
+            if current is not None and current.ends == ends:
+                out.append(boundary_id)
+        return out
+
+    # -- lookups on the hot path -------------------------------------------
+
+    def touched(self, party: Party) -> bool:
+        touched = self._touched
+        return party.principal in touched or party.address in touched
+
+    def between(self, owner: Party, target: Party) -> Iterator[Boundary]:
+        """Boundaries ``owner`` holds toward ``target`` (filed ones, then patterns)."""
+        o = owner.principal
+        if o is None:
+            return
+        edges = self._edges
+        if target.principal is not None:
+            yield from edges.get(_pair(o, target.principal), ())
+        if target.address is not None and target.address != target.principal:
+            yield from edges.get(_pair(o, target.address), ())
+
+    def patterns_of(self, owner: Party) -> list[Boundary]:
+        if owner.principal is None:
+            return []
+        return self._patterns.get(owner.principal, [])
+
+    def is_person(self, party: Party) -> bool:
+        return party.principal is not None and self._keys[party.principal] in self.names
+
+    def all_boundaries(self) -> Iterable[Boundary]:
+        return self.boundaries.values()
+
+
+def _discard(table: dict[int, list[Boundary]], key: int, boundary_id: str) -> None:
+    rest = [b for b in table[key] if b.id != boundary_id]
+    if rest:
+        table[key] = rest
+    else:
+        del table[key]
+
+
+def pattern_matches(pattern: str, party: Party, index: Index, owner: int) -> bool:
+    """Whether an inbound ``party`` falls under ``pattern`` for ``owner``."""
+    name = pattern.removeprefix(PATTERN_PREFIX)
+    parsed = party.parsed
+    if name == "private":
+        return parsed is not None and parsed.kind is AddressKind.PRIVATE
+    if name == "unknown":
+        return not index.is_contact(owner, party)
+    if name == "shortcode":
+        return parsed is not None and parsed.short_code
+    if name == "sender":
+        return parsed is not None and parsed.kind is AddressKind.SENDER
+    if name.startswith("domain:"):
+        return parsed is not None and parsed.domain == name.removeprefix("domain:")
+    return False
+
+
+def check_pattern(target: str) -> str:
+    """Validate a pattern target such as ``pattern:unknown`` or ``pattern:domain:x.org``."""
+    name = target.removeprefix(PATTERN_PREFIX)
+    if name in PATTERNS:
+        return target
+    if name.startswith("domain:"):
+        domain = name.removeprefix("domain:").strip().lower()
+        if domain and "." in domain and " " not in domain and "@" not in domain:
+            return PATTERN_PREFIX + "domain:" + domain
+    choices = ", ".join(PATTERN_PREFIX + p for p in PATTERNS)
+    raise InvalidAddress(
+        f"unknown pattern {target!r}: use {choices} or pattern:domain:DOMAIN", field="target"
+    )

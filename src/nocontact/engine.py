@@ -1,0 +1,842 @@
+"""The library face: an ``Engine`` opened on a store.
+
+A write is validated against the in-memory index, committed to the store in
+one named transaction together with the events that describe it, and only then
+applied to the index: a rejected or failed write leaves both untouched. Reads
+(``decide``, ``visible``, ``audience``) never touch the store.
+
+Temporary boundaries need no background job: every decision compares the
+boundary's end with the evaluation time, and the ``boundary_expired`` events
+are written by the next write or the next read of the event log.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from .core.addresses import Address, AddressKind, looks_like_address
+from .core.decide import LIFT_PERSON_BLOCKS, Policy, audience, decide_parties, visible
+from .core.errors import (
+    AddressTaken,
+    EmergencyNumber,
+    InvalidAddress,
+    InvalidBoundary,
+    InvalidInput,
+    PersonExists,
+    SelfBoundary,
+    UnknownBoundary,
+    UnknownPerson,
+)
+from .core.index import PATTERN_PREFIX, Index, check_pattern
+from .core.model import (
+    Action,
+    Boundary,
+    Channel,
+    Clock,
+    Decision,
+    Disclosure,
+    Event,
+    Instant,
+    Interaction,
+    Item,
+    Kind,
+    OnEnd,
+    Visibility,
+    check_person_id,
+    is_person_id,
+    parse_enum,
+)
+from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
+
+NOTE_LIMIT = 280
+When = datetime | float | int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """How an engine behaves; every field has the default DESIGN names."""
+
+    #: Region for phone numbers written without a country code.
+    region: str = "US"
+    #: How long ending a pledge early takes, in seconds.
+    pledge_cooldown: float = 600.0
+    #: How long after an emergency call call-back-blocking boundaries pause, in seconds.
+    emergency_window: float = 2 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str | None
+    addresses: tuple[str, ...]
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lifted:
+    """The result of a lift. A pledge is not ended at once: its cool-down starts."""
+
+    boundary: Boundary
+    revision: int
+    ended: bool
+
+
+def to_instant(value: When, field: str = "at") -> Instant | None:
+    """Accept an aware ``datetime`` or seconds since the epoch."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidInput(f"{field} needs a time zone (for example +00:00)", field=field)
+        return value.timestamp()
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidInput(f"{field} must be a time, got {value!r}", field=field)
+    return float(value)
+
+
+def boundary_row(b: Boundary, revision: object) -> dict[str, object]:
+    return {
+        "id": b.id,
+        "owner": b.owner,
+        "kind": b.kind.value,
+        "target": b.target,
+        "scope": b.scope,
+        "channels": ",".join(sorted(b.channels)) if b.channels is not None else None,
+        "starts": b.starts,
+        "ends": b.ends,
+        "disclosure": b.disclosure.value,
+        "note": b.note,
+        "keep_evidence": int(b.keep_evidence),
+        "on_end": b.on_end.value,
+        "target_person": b.target_person,
+        "revision": revision,
+    }
+
+
+def boundary_from_row(row: dict[str, object]) -> Boundary:
+    channels = row["channels"]
+    ends = row["ends"]
+    note = row["note"]
+    target_person = row["target_person"]
+    return Boundary(
+        id=str(row["id"]),
+        owner=str(row["owner"]),
+        kind=Kind(str(row["kind"])),
+        target=str(row["target"]),
+        scope=str(row["scope"]),
+        channels=frozenset(Channel(c) for c in str(channels).split(",")) if channels else None,
+        starts=float(str(row["starts"])),
+        ends=float(str(ends)) if ends is not None else None,
+        disclosure=Disclosure(str(row["disclosure"])),
+        note=str(note) if note is not None else None,
+        keep_evidence=bool(row["keep_evidence"]),
+        on_end=OnEnd(str(row["on_end"])),
+        target_person=str(target_person) if target_person is not None else None,
+        revision=int(str(row["revision"])),
+    )
+
+
+def _check_scope(scope: str | None) -> str:
+    if scope is None or scope in ("everywhere", "address"):
+        return scope or "everywhere"
+    if isinstance(scope, str) and scope.startswith("platform:"):
+        name = scope.removeprefix("platform:").strip().lower()
+        if name and len(name) <= 32 and all(c.isalnum() or c == "-" for c in name):
+            return "platform:" + name
+    raise InvalidBoundary(
+        f"scope must be everywhere, address or platform:NAME; got {scope!r}", field="scope"
+    )
+
+
+class Engine:
+    """Boundaries between people, decided on every interaction."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        config: EngineConfig | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.config = config or EngineConfig()
+        self._store = store
+        self._clock = clock
+        self._policy = Policy(emergency_window=self.config.emergency_window)
+        self._lock = threading.RLock()
+        self._index = Index(region=self.config.region)
+        self._revision = 0
+        self._load(store.load())
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        config: EngineConfig | None = None,
+        clock: Clock = time.time,
+    ) -> Self:
+        """Open an engine on a SQLite file (by default in the user's data folder)."""
+        from .store.sqlite import SQLiteStore, default_path
+
+        return cls(SQLiteStore.open(path or default_path()), config=config, clock=clock)
+
+    def _load(self, snapshot: Snapshot) -> None:
+        index = self._index
+        for row in snapshot.rows("persons"):
+            index.add_person(str(row["id"]), _opt_str(row["name"]))
+        for row in snapshot.rows("addresses"):
+            parsed = index.parse(str(row["uri"]))
+            index.intern(parsed.uri, parsed)
+            if row["person"] is not None:
+                index.link(parsed, str(row["person"]))
+        for row in snapshot.rows("boundaries"):
+            index.add_boundary(boundary_from_row(row))
+        for row in snapshot.rows("contacts"):
+            contact = str(row["contact"])
+            known = index.parse(contact) if looks_like_address(contact) else None
+            index.add_contact(str(row["owner"]), contact, known)
+        for row in snapshot.rows("settings"):
+            index.settings[(str(row["owner"]), str(row["key"]))] = str(row["value"])
+        for row in snapshot.rows("emergencies"):
+            index.emergencies[str(row["owner"])] = float(str(row["at"]))
+        self._revision = snapshot.revision
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def revision(self) -> int:
+        return self._revision
+
+    def now(self) -> Instant:
+        return self._clock()
+
+    # -- the write path -----------------------------------------------------
+
+    def _commit(
+        self,
+        name: str,
+        changes: Sequence[Change],
+        events: Sequence[NewEvent],
+        apply: Callable[[int], object],
+    ) -> int:
+        """Commit to the store first; only a committed write reaches the index."""
+        revision = self._store.commit(name, changes, events)
+        apply(revision)
+        self._revision = revision
+        return revision
+
+    def _expire_due(self, now: Instant) -> None:
+        """Write the end of every boundary whose time has come (the events only)."""
+        due = self._index.due(now)
+        if not due:
+            return
+        ended = [self._index.boundaries[i] for i in due]
+        events = [NewEvent("boundary_expired", b.ends or now, _ended_data(b)) for b in ended]
+        changes = [Delete("boundaries", {"id": b.id}) for b in ended]
+
+        def apply(_: int) -> None:
+            for b in ended:
+                self._index.remove_boundary(b.id)
+
+        try:
+            self._commit("expire_due", changes, events, apply)
+        except BaseException:
+            for b in ended:  # keep them due, for the next attempt
+                self._index.replace_boundary(b)
+            raise
+
+    def _person(self, person: object, field: str = "person") -> str:
+        if not isinstance(person, str):
+            raise InvalidInput(f"{field} must be a person id", field=field)
+        check_person_id(person)
+        if not self._index.has_person(person):
+            raise UnknownPerson(f"no person {person!r}", field=field)
+        return person
+
+    def _address(self, text: object, field: str = "address") -> Address:
+        if not isinstance(text, str):
+            raise InvalidAddress(f"{field} must be a string", field=field)
+        parsed = self._index.parse(text)
+        if parsed.emergency or parsed.kind is AddressKind.PRIVATE:
+            raise InvalidAddress(
+                f"{parsed.uri} cannot belong to a person or be a target", field=field
+            )
+        return parsed
+
+    def add_person(
+        self,
+        person: str | None = None,
+        *,
+        name: str | None = None,
+        addresses: Iterable[str] = (),
+    ) -> Person:
+        """Create a person, with the addresses they can be reached at."""
+        with self._lock:
+            self._expire_due(self._clock())
+            person = person if person is not None else "p_" + secrets.token_hex(6)
+            check_person_id(person)
+            if self._index.has_person(person):
+                raise PersonExists(f"person {person!r} already exists", field="person")
+            name = _check_name(name)
+            parsed = _unique(self._address(a, "addresses") for a in addresses)
+            for address in parsed:
+                _check_free(self._index, address, person)
+            now = self._clock()
+            changes: list[Change] = [Put("persons", {"id": person, "name": name, "created": now})]
+            events = [
+                NewEvent(
+                    "person_added",
+                    now,
+                    {"person": person, "name": name, "addresses": [a.uri for a in parsed]},
+                )
+            ]
+            applies: list[Callable[[], None]] = []
+            for address in parsed:
+                c, e, a = self._link_plan(person, address, now)
+                changes += c
+                events += e
+                applies.append(a)
+
+            def apply(_: int) -> None:
+                self._index.add_person(person, name)
+                for step in applies:
+                    step()
+
+            revision = self._commit("add_person", changes, events, apply)
+            return self._person_view(person, revision)
+
+    def rename_person(self, person: str, name: str | None) -> Person:
+        """Change a display name: boundaries hold on ids, never on names."""
+        with self._lock:
+            self._person(person)
+            name = _check_name(name)
+            now = self._clock()
+            revision = self._commit(
+                "rename_person",
+                [Put("persons", {"id": person, "name": name, "created": now})],
+                [NewEvent("person_renamed", now, {"person": person, "name": name})],
+                lambda _: self._index.names.__setitem__(person, name),
+            )
+            return self._person_view(person, revision)
+
+    def person(self, person: str) -> Person:
+        with self._lock:
+            return self._person_view(self._person(person), self._revision)
+
+    def _person_view(self, person: str, revision: int) -> Person:
+        index = self._index
+        return Person(person, index.names[person], tuple(index.addresses_of(person)), revision)
+
+    def _link_plan(
+        self, person: str, address: Address, now: Instant
+    ) -> tuple[list[Change], list[NewEvent], Callable[[], None]]:
+        """Link an address; boundaries on it until now cover the whole person from now on."""
+        repoint = [
+            replace(b, target_person=person)
+            for b in self._index.unresolved_toward(address.uri)
+            if b.owner != person
+        ]
+        changes: list[Change] = [Put("addresses", {"uri": address.uri, "person": person})]
+        changes += [Put("boundaries", boundary_row(b, b.revision)) for b in repoint]
+        data = {"person": person, "address": address.uri, "boundaries": [b.id for b in repoint]}
+
+        def apply() -> None:
+            self._index.link(address, person)
+            for b in repoint:
+                self._index.replace_boundary(b)
+
+        return changes, [NewEvent("address_linked", now, data)], apply
+
+    def link_address(self, person: str, address: str) -> Person:
+        """Give a person one more address. Every ``everywhere`` boundary toward them covers it."""
+        with self._lock:
+            self._expire_due(self._clock())
+            self._person(person)
+            parsed = self._address(address)
+            if self._index.person_of(parsed.uri) == person:
+                return self._person_view(person, self._revision)
+            _check_free(self._index, parsed, person)
+            changes, events, step = self._link_plan(person, parsed, self._clock())
+            revision = self._commit("link_address", changes, events, lambda _: step())
+            return self._person_view(person, revision)
+
+    def unlink_address(self, person: str, address: str) -> Person:
+        """Take an address away from a person. Boundaries toward the person stay on them."""
+        with self._lock:
+            self._expire_due(self._clock())
+            self._person(person)
+            parsed = self._address(address)
+            if self._index.person_of(parsed.uri) != person:
+                raise InvalidInput(f"{parsed.uri} is not linked to {person}", field="address")
+            now = self._clock()
+            revision = self._commit(
+                "unlink_address",
+                [Put("addresses", {"uri": parsed.uri, "person": None})],
+                [NewEvent("address_unlinked", now, {"person": person, "address": parsed.uri})],
+                lambda _: self._index.unlink(parsed.uri),
+            )
+            return self._person_view(person, revision)
+
+    def change_address(self, person: str, old: str, new: str) -> Person:
+        """A new number or handle for the same person; boundaries on the old one move along."""
+        with self._lock:
+            self._expire_due(self._clock())
+            self._person(person)
+            before, after = self._address(old, "old"), self._address(new, "new")
+            if self._index.person_of(before.uri) != person:
+                raise InvalidInput(f"{before.uri} is not linked to {person}", field="old")
+            _check_free(self._index, after, person)
+            moved = [
+                replace(b, target=after.uri) for b in self._index.boundaries_toward(before.uri)
+            ]
+            now = self._clock()
+            changes: list[Change] = [
+                Put("addresses", {"uri": before.uri, "person": None}),
+                Put("addresses", {"uri": after.uri, "person": person}),
+            ]
+            changes += [Put("boundaries", boundary_row(b, b.revision)) for b in moved]
+            data = {
+                "person": person,
+                "old": before.uri,
+                "new": after.uri,
+                "boundaries": [b.id for b in moved],
+            }
+
+            def apply(_: int) -> None:
+                self._index.unlink(before.uri)
+                self._index.link(after, person)
+                for b in moved:
+                    self._index.replace_boundary(b)
+
+            revision = self._commit(
+                "change_address", changes, [NewEvent("address_changed", now, data)], apply
+            )
+            return self._person_view(person, revision)
+
+    def set_boundary(
+        self,
+        owner: str,
+        target: str,
+        kind: Kind | str,
+        *,
+        scope: str | None = None,
+        channels: Iterable[Channel | str] | None = None,
+        starts: When = None,
+        ends: When = None,
+        duration: timedelta | float | None = None,
+        disclosure: Disclosure | str = Disclosure.SILENT,
+        note: str | None = None,
+        keep_evidence: bool = False,
+        on_end: OnEnd | str = OnEnd.DELIVER,
+    ) -> Boundary:
+        """Set a boundary from ``owner`` toward ``target``. Setting it twice changes nothing."""
+        with self._lock:
+            now = self._clock()
+            self._expire_due(now)
+            spec = self._boundary_spec(
+                owner, target, kind, scope, channels, starts, ends, duration,
+                disclosure, note, keep_evidence, on_end, now,
+            )  # fmt: skip
+            for existing in self._index.boundaries_of(spec.owner):
+                if _same(existing, spec) and existing.holds_at(max(now, existing.starts)):
+                    return existing
+            boundary = replace(spec, id="b_" + secrets.token_hex(8))
+            revision = self._commit(
+                "set_boundary",
+                [Put("boundaries", boundary_row(boundary, REVISION))],
+                [NewEvent("boundary_set", now, _set_data(boundary))],
+                lambda r: self._index.add_boundary(replace(boundary, revision=r)),
+            )
+            return replace(boundary, revision=revision)
+
+    def _boundary_spec(
+        self,
+        owner: str,
+        target: str,
+        kind: Kind | str,
+        scope: str | None,
+        channels: Iterable[Channel | str] | None,
+        starts: When,
+        ends: When,
+        duration: timedelta | float | None,
+        disclosure: Disclosure | str,
+        note: str | None,
+        keep_evidence: bool,
+        on_end: OnEnd | str,
+        now: Instant,
+    ) -> Boundary:
+        """Validate every part of a new boundary; raise before anything is written."""
+        owner = self._person(owner, "owner")
+        kind = parse_enum(Kind, kind, "kind")
+        scope = _check_scope(scope)
+        if not isinstance(target, str):
+            raise InvalidBoundary("target must be a person id, an address or a pattern")
+        target_person: str | None = None
+        if target.startswith(PATTERN_PREFIX):
+            target = check_pattern(target)
+            if scope == "address":
+                raise InvalidBoundary("a pattern has no single address", field="scope")
+            if kind is Kind.PLEDGE:
+                raise InvalidBoundary("a pledge is toward one person", field="target")
+        elif not is_person_id(target):
+            parsed = self._index.parse(target)
+            if parsed.emergency:
+                raise EmergencyNumber(f"{parsed.uri} is an emergency number", field="target")
+            if parsed.kind is AddressKind.PRIVATE:
+                raise InvalidBoundary("for callers without caller id, target pattern:private")
+            target = parsed.uri
+            linked = self._index.person_of(target)
+            if linked == owner:
+                raise SelfBoundary(f"{target} is {owner}'s own address", field="target")
+            target_person = linked if scope != "address" else None
+        else:
+            target = self._person(target, "target")
+            if target == owner:
+                raise SelfBoundary("a boundary needs someone else as its target", field="target")
+            if scope == "address":
+                raise InvalidBoundary("scope address needs an address as target", field="scope")
+
+        start = to_instant(starts, "starts")
+        start = now if start is None else start
+        end = to_instant(ends, "ends")
+        if duration is not None:
+            if end is not None:
+                raise InvalidBoundary("give ends or duration, not both", field="duration")
+            seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+                raise InvalidBoundary("duration must be a number of seconds", field="duration")
+            end = start + float(seconds)
+        if end is not None and not end > start:
+            raise InvalidBoundary("a boundary must end after it starts", field="ends")
+        if kind is Kind.SPACE and end is None:
+            raise InvalidBoundary("space is asked for a set time: give ends", field="ends")
+
+        chosen = None
+        if channels is not None:
+            if isinstance(channels, str):
+                channels = [channels]
+            chosen = frozenset(parse_enum(Channel, c, "channels") for c in channels)
+            if not chosen:
+                raise InvalidBoundary("channels, when given, must name at least one")
+        disclosed = parse_enum(Disclosure, disclosure, "disclosure")
+        if disclosed is Disclosure.UNAVAILABLE and kind is not Kind.BLOCK:
+            raise InvalidBoundary("only a block has a disclosure choice", field="disclosure")
+        if not isinstance(keep_evidence, bool):
+            raise InvalidBoundary("keep_evidence must be true or false", field="keep_evidence")
+        if keep_evidence and kind is not Kind.BLOCK:
+            raise InvalidBoundary("only a block keeps evidence", field="keep_evidence")
+        return Boundary(
+            id="",
+            owner=owner,
+            kind=kind,
+            target=target,
+            scope=scope,
+            channels=chosen,
+            starts=start,
+            ends=end,
+            disclosure=disclosed,
+            note=_check_note(note),
+            keep_evidence=keep_evidence,
+            on_end=parse_enum(OnEnd, on_end, "on_end"),
+            target_person=target_person,
+        )
+
+    def lift(self, boundary_id: str, *, restore: bool = False) -> Lifted:
+        """Lift quietly: the target is never told. A pledge ends after its cool-down."""
+        with self._lock:
+            now = self._clock()
+            self._expire_due(now)
+            boundary = (
+                self._index.boundaries.get(boundary_id) if isinstance(boundary_id, str) else None
+            )
+            if boundary is None:
+                raise UnknownBoundary(f"no boundary {boundary_id!r}", field="id")
+            if restore and boundary.kind is not Kind.BLOCK:
+                raise InvalidInput("restore brings back follows: only for a block", field="restore")
+            if boundary.kind is Kind.PLEDGE:
+                return self._cool_down(boundary, now)
+            data = _ended_data(boundary)
+            if restore:
+                data["restore_follows"] = _follows(boundary)
+            revision = self._commit(
+                "lift",
+                [Delete("boundaries", {"id": boundary.id})],
+                [NewEvent("boundary_lifted", now, data)],
+                lambda _: self._index.remove_boundary(boundary.id),
+            )
+            return Lifted(boundary, revision, ended=True)
+
+    def _cool_down(self, pledge: Boundary, now: Instant) -> Lifted:
+        end = max(now, pledge.starts) + self.config.pledge_cooldown
+        if pledge.ends is not None and pledge.ends <= end:
+            return Lifted(pledge, self._revision, ended=False)
+        ending = replace(pledge, ends=end)
+        revision = self._commit(
+            "lift",
+            [Put("boundaries", boundary_row(ending, ending.revision))],
+            [
+                NewEvent(
+                    "boundary_ending", now, {"id": pledge.id, "owner": pledge.owner, "ends": end}
+                )
+            ],
+            lambda _: self._index.replace_boundary(ending),
+        )
+        return Lifted(ending, revision, ended=False)
+
+    def add_contact(self, owner: str, contact: str) -> int:
+        """Remember that ``owner`` knows ``contact`` (the ``unknown`` pattern spares them)."""
+        with self._lock:
+            owner = self._person(owner, "owner")
+            parsed = None
+            if isinstance(contact, str) and not is_person_id(contact):
+                parsed = self._address(contact, "contact")
+                contact = parsed.uri
+            else:
+                contact = self._person(contact, "contact")
+            if contact in self._index.contacts_of(owner):
+                return self._revision
+            now = self._clock()
+            return self._commit(
+                "add_contact",
+                [Put("contacts", {"owner": owner, "contact": contact})],
+                [NewEvent("contact_added", now, {"owner": owner, "contact": contact})],
+                lambda _: self._index.add_contact(owner, contact, parsed),
+            )
+
+    def remove_contact(self, owner: str, contact: str) -> int:
+        with self._lock:
+            owner = self._person(owner, "owner")
+            if isinstance(contact, str) and not is_person_id(contact):
+                contact = self._address(contact, "contact").uri
+            if contact not in self._index.contacts_of(owner):
+                return self._revision
+            now = self._clock()
+            return self._commit(
+                "remove_contact",
+                [Delete("contacts", {"owner": owner, "contact": contact})],
+                [NewEvent("contact_removed", now, {"owner": owner, "contact": contact})],
+                lambda _: self._index.remove_contact(owner, contact),
+            )
+
+    def record_emergency(self, owner: str, at: When = None) -> int:
+        """The owner contacted emergency services: pause what could stop a call-back."""
+        with self._lock:
+            owner = self._person(owner, "owner")
+            now = self._clock()
+            when = to_instant(at) or now
+            until = when + self.config.emergency_window
+            return self._commit(
+                "record_emergency",
+                [Put("emergencies", {"owner": owner, "at": when})],
+                [
+                    NewEvent(
+                        "emergency_contacted", now, {"owner": owner, "at": when, "until": until}
+                    )
+                ],
+                lambda _: self._index.emergencies.__setitem__(owner, when),
+            )
+
+    def set_emergency_lifts_person_blocks(self, owner: str, lifts: bool) -> int:
+        """Opt in (or out) to pausing person blocks too during the call-back window."""
+        with self._lock:
+            owner = self._person(owner, "owner")
+            if not isinstance(lifts, bool):
+                raise InvalidInput("lifts must be true or false", field="lifts")
+            value = "true" if lifts else "false"
+            now = self._clock()
+            return self._commit(
+                "set_setting",
+                [Put("settings", {"owner": owner, "key": LIFT_PERSON_BLOCKS, "value": value})],
+                [NewEvent("setting_changed", now, {"owner": owner, LIFT_PERSON_BLOCKS: lifts})],
+                lambda _: self._index.settings.__setitem__((owner, LIFT_PERSON_BLOCKS), value),
+            )
+
+    # -- reads ----------------------------------------------------------------
+
+    def _at(self, at: When) -> Instant:
+        when = to_instant(at)
+        return self._clock() if when is None else when
+
+    def decide(self, interaction: Interaction) -> Decision:
+        """May this reach that person, and what does each side see?"""
+        index = self._index
+        action = interaction.action
+        if action.__class__ is not Action:
+            action = parse_enum(Action, action, "action")
+        return decide_parties(
+            index,
+            index.resolve(interaction.actor),
+            action,
+            index.resolve(interaction.target),
+            platform=interaction.platform,
+            at=self._at(interaction.at),
+            revision=self._revision,
+            policy=self._policy,
+        )
+
+    def check(
+        self,
+        actor: str,
+        action: Action | str,
+        target: str,
+        *,
+        platform: str | None = None,
+        at: When = None,
+    ) -> Decision:
+        """``decide`` with the interaction spelled out."""
+        return self.decide(
+            Interaction(actor, parse_enum(Action, action, "action"), target, platform, self._at(at))
+        )
+
+    def decide_many(self, interactions: Iterable[Interaction]) -> list[Decision]:
+        return [self.decide(i) for i in interactions]
+
+    def visible(self, viewer: str, items: Sequence[Item], *, at: When = None) -> list[Visibility]:
+        """For each item, whether ``viewer`` may see it, through everyone it carries."""
+        return visible(
+            self._index,
+            viewer,
+            items,
+            at=self._at(at),
+            revision=self._revision,
+            policy=self._policy,
+        )
+
+    def audience(self, author: str, candidates: Iterable[str], *, at: When = None) -> list[str]:
+        """Which of ``candidates`` may receive ``author``'s new post."""
+        return audience(
+            self._index,
+            author,
+            candidates,
+            at=self._at(at),
+            revision=self._revision,
+            policy=self._policy,
+        )
+
+    def boundary(self, boundary_id: str) -> Boundary:
+        found = self._index.boundaries.get(boundary_id)
+        if found is None:
+            raise UnknownBoundary(f"no boundary {boundary_id!r}", field="id")
+        return found
+
+    def boundaries(self, owner: str, *, at: When = None) -> list[Boundary]:
+        """The owner's boundaries that have not ended (including ones yet to start)."""
+        owner = self._person(owner, "owner")
+        when = self._at(at)
+        return [b for b in self._index.boundaries_of(owner) if b.ends is None or when < b.ends]
+
+    def contacts(self, owner: str) -> list[str]:
+        return self._index.contacts_of(self._person(owner, "owner"))
+
+    def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
+        """The change feed, oldest first. Ends that have come are written first."""
+        with self._lock:
+            self._expire_due(self._clock())
+        return self._store.events(after, limit)
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _check_name(name: object) -> str | None:
+    if name is None:
+        return None
+    if not isinstance(name, str) or len(name) > 200:
+        raise InvalidInput("name must be text of at most 200 characters", field="name")
+    return name.strip() or None
+
+
+def _check_note(note: object) -> str | None:
+    if note is None:
+        return None
+    if not isinstance(note, str):
+        raise InvalidBoundary("note must be text", field="note")
+    note = note.strip()
+    if len(note) > NOTE_LIMIT:
+        raise InvalidBoundary(
+            f"note has {len(note)} characters; at most {NOTE_LIMIT}", field="note"
+        )
+    return note or None
+
+
+def _unique(addresses: Iterable[Address]) -> list[Address]:
+    seen: dict[str, Address] = {}
+    for a in addresses:
+        seen.setdefault(a.uri, a)
+    return list(seen.values())
+
+
+def _check_free(index: Index, address: Address, person: str) -> None:
+    holder = index.person_of(address.uri)
+    if holder is not None and holder != person:
+        raise AddressTaken(f"{address.uri} belongs to another person", field="address")
+
+
+def _same(a: Boundary, b: Boundary) -> bool:
+    """Two boundaries that would decide alike (their start aside)."""
+    return (
+        a.kind, a.target, a.target_person, a.scope, a.channels, a.ends, a.disclosure,
+        a.note, a.keep_evidence, a.on_end,
+    ) == (
+        b.kind, b.target, b.target_person, b.scope, b.channels, b.ends, b.disclosure,
+        b.note, b.keep_evidence, b.on_end,
+    )  # fmt: skip
+
+
+def _follows(b: Boundary) -> list[dict[str, object]]:
+    """The follow edges a block removes (and a lift with restore brings back)."""
+    other = b.target_person or b.target
+    platform = b.platform
+    return [
+        {"follower": b.owner, "followee": other, "platform": platform},
+        {"follower": other, "followee": b.owner, "platform": platform},
+    ]
+
+
+def _set_data(b: Boundary) -> dict[str, object]:
+    data: dict[str, object] = {"boundary": boundary_row(b, None)}
+    del data["boundary"]["revision"]  # type: ignore[attr-defined]
+    if b.kind is Kind.BLOCK:
+        data["remove_follows"] = _follows(b)
+    if b.kind is Kind.SPACE:
+        # The target is told once, with the owner's note and the end.
+        data["tell_target"] = {
+            "target": b.target_person or b.target,
+            "note": b.note,
+            "until": b.ends,
+        }
+    return data
+
+
+def _ended_data(b: Boundary) -> dict[str, object]:
+    data: dict[str, object] = {
+        "id": b.id,
+        "owner": b.owner,
+        "kind": b.kind.value,
+        "target": b.target,
+    }
+    if b.kind is Kind.SPACE:
+        data["held"] = b.on_end.value  # deliver or discard what the space held
+    return data

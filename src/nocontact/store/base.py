@@ -1,0 +1,122 @@
+"""The one small protocol every store implements.
+
+A store persists rows of a few tables and an append-only event log. The engine
+computes each write as a list of row changes plus the events that describe it,
+and hands them over in one named transaction; the store applies both
+atomically and answers with the revision it assigned. Stores know nothing of
+boundaries' meaning, of HTTP or of settings: flags are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from nocontact.core.model import Event
+
+Row = Mapping[str, object]
+
+
+class _Revision:
+    """Stands in a row for the revision the commit will assign."""
+
+    def __repr__(self) -> str:
+        return "REVISION"
+
+
+#: A row value the store replaces with the revision of the commit that writes it.
+REVISION = _Revision()
+
+#: Every table, with its key columns then its other columns.
+TABLES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "persons": (("id",), ("name", "created")),
+    "addresses": (("uri",), ("person",)),
+    "boundaries": (
+        ("id",),
+        (
+            "owner",
+            "kind",
+            "target",
+            "scope",
+            "channels",
+            "starts",
+            "ends",
+            "disclosure",
+            "note",
+            "keep_evidence",
+            "on_end",
+            "target_person",
+            "revision",
+        ),
+    ),
+    "contacts": (("owner", "contact"), ()),
+    "settings": (("owner", "key"), ("value",)),
+    "emergencies": (("owner",), ("at",)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    """Insert ``row`` into ``table``, or replace the row with the same key."""
+
+    table: str
+    row: Row
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Delete the row of ``table`` whose key columns equal ``key``."""
+
+    table: str
+    key: Row
+
+
+Change = Put | Delete
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event before the store has given it a revision."""
+
+    type: str
+    at: float
+    data: Mapping[str, object]
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Everything needed to rebuild the in-memory index."""
+
+    revision: int
+    tables: dict[str, list[dict[str, object]]] = field(default_factory=dict)
+
+    def rows(self, table: str) -> list[dict[str, object]]:
+        return self.tables.get(table, [])
+
+
+class Store(Protocol):
+    def load(self) -> Snapshot:
+        """Read every table in bulk, with the revision they reflect."""
+        ...
+
+    def commit(self, name: str, changes: Sequence[Change], events: Sequence[NewEvent]) -> int:
+        """Apply ``changes`` and append ``events`` atomically; return the new revision.
+
+        ``name`` names the transaction in logs. A row value ``REVISION`` is
+        replaced by the revision assigned. Once this returns, the write
+        survives a crash of the process.
+        """
+        ...
+
+    def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
+        """Events with a revision greater than ``after``, oldest first."""
+        ...
+
+    def revision(self) -> int:
+        """The newest revision committed by any writer."""
+        ...
+
+    def close(self) -> None:
+        """Release every connection. Calling it twice is harmless."""
+        ...

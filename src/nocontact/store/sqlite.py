@@ -1,0 +1,435 @@
+"""The embedded store: one SQLite file in WAL mode.
+
+One writer connection, guarded by a lock, applies each named commit in a
+``BEGIN IMMEDIATE`` transaction; a separate read-only connection serves
+``load`` and ``events`` so readers never wait for the write lock. The schema
+comes from the numbered files in ``migrations/``. Every failure surfaces as
+:class:`~nocontact.core.errors.StoreError`; nothing here reads settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pathlib
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from types import TracebackType
+
+import platformdirs
+
+from nocontact.core.errors import StoreError
+from nocontact.core.model import Event
+from nocontact.store.base import REVISION, TABLES, Change, Delete, NewEvent, Put, Snapshot
+
+__all__ = ["SQLiteStore", "default_path"]
+
+log = logging.getLogger("nocontact.store")
+
+MEMORY = ":memory:"
+BUSY_TIMEOUT_MS = 5000
+SYNCHRONOUS_MODES = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+
+
+def default_path() -> pathlib.Path:
+    """Where the embedded store lives when no path is given."""
+    return platformdirs.user_data_path("nocontact") / "nocontact.db"
+
+
+# --- SQL built from TABLES (the dialect-specific part) -----------------------
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _upsert_sql(table: str) -> str:
+    """Insert a whole row, or replace every non-key column of the row with its key."""
+    keys, others = TABLES[table]
+    cols = keys + others
+    names = ", ".join(_quote(c) for c in cols)
+    params = ", ".join(f":{c}" for c in cols)
+    conflict = ", ".join(_quote(k) for k in keys)
+    if others:
+        sets = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in others)
+        action = f"DO UPDATE SET {sets}"
+    else:
+        action = "DO NOTHING"
+    return (
+        f"INSERT INTO {_quote(table)} ({names}) VALUES ({params}) ON CONFLICT ({conflict}) {action}"
+    )
+
+
+def _delete_sql(table: str) -> str:
+    keys, _ = TABLES[table]
+    where = " AND ".join(f"{_quote(k)} = :{k}" for k in keys)
+    return f"DELETE FROM {_quote(table)} WHERE {where}"
+
+
+_UPSERT: Mapping[str, str] = {table: _upsert_sql(table) for table in TABLES}
+_DELETE: Mapping[str, str] = {table: _delete_sql(table) for table in TABLES}
+_INSERT_EVENT = "INSERT INTO events (revision, seq, at, type, data) VALUES (?, ?, ?, ?, ?)"
+_MAX_REVISION = "SELECT COALESCE(MAX(revision), 0) FROM events"
+
+
+def _columns(table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    try:
+        return TABLES[table]
+    except KeyError:
+        raise StoreError(f"unknown table {table!r}") from None
+
+
+def _put_params(change: Put) -> dict[str, object]:
+    """Every column of the table: a column the row leaves out becomes NULL."""
+    keys, others = _columns(change.table)
+    unknown = set(change.row) - set(keys) - set(others)
+    if unknown:
+        raise StoreError(f"unknown columns {sorted(unknown)} for table {change.table!r}")
+    missing = [k for k in keys if change.row.get(k) is None]
+    if missing:
+        raise StoreError(f"row for table {change.table!r} lacks key columns {missing}")
+    return {c: change.row.get(c) for c in keys + others}
+
+
+def _delete_params(change: Delete) -> dict[str, object]:
+    keys, _ = _columns(change.table)
+    if set(change.key) != set(keys):
+        raise StoreError(
+            f"key for table {change.table!r} must have exactly the columns {list(keys)}, "
+            f"not {sorted(change.key)}"
+        )
+    return dict(change.key)
+
+
+def _statement(change: Change, revision: int) -> tuple[str, dict[str, object]]:
+    """The SQL and parameters that apply one change (parameters first: they validate)."""
+    if isinstance(change, Put):
+        params = _put_params(change)
+        for column, value in params.items():
+            if value is REVISION:
+                params[column] = revision
+        return _UPSERT[change.table], params
+    params = _delete_params(change)
+    return _DELETE[change.table], params
+
+
+def _event_rows(revision: int, events: Sequence[NewEvent]) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for seq, event in enumerate(events):
+        try:
+            data = json.dumps(event.data, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"event {event.type!r} has data that is not JSON: {exc}") from exc
+        rows.append((revision, seq, event.at, event.type, data))
+    return rows
+
+
+# --- Migrations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    def statements(self) -> Iterator[str]:
+        """Split the file into statements; a ``;`` inside a string or comment stays."""
+        pending = ""
+        for piece in self.sql.split(";"):
+            pending += piece + ";"
+            if sqlite3.complete_statement(pending):
+                yield pending
+                pending = ""
+        # Whatever is left is comments and whitespace after the last statement.
+
+
+def migrations() -> list[Migration]:
+    """The numbered schema files shipped with the package, oldest first."""
+    found: dict[int, Migration] = {}
+    folder = resources.files("nocontact.store").joinpath("migrations")
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match is None:
+            continue
+        version = int(match.group(1))
+        if version in found:
+            raise StoreError(f"two migrations numbered {version:04d}")
+        found[version] = Migration(version, entry.name, entry.read_text(encoding="utf-8"))
+    return [found[v] for v in sorted(found)]
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def _migrate(conn: sqlite3.Connection, where: str) -> None:
+    """Apply each migration newer than the database, each in its own transaction."""
+    known = migrations()
+    newest = known[-1].version if known else 0
+    current = _user_version(conn)
+    if current > newest:
+        raise StoreError(
+            f"{where} has schema version {current}, newer than this nocontact knows "
+            f"({newest}); upgrade nocontact to open it"
+        )
+    for migration in known:
+        if migration.version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            current = _user_version(conn)
+            if migration.version <= current:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in migration.statements():
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {migration.version:d}")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"migration {migration.name} failed on {where}: {exc}") from exc
+            raise
+        log.info("applied migration %s to %s", migration.name, where)
+
+
+# --- The store ----------------------------------------------------------------
+
+
+def _connect(database: str, *, uri: bool = False) -> sqlite3.Connection:
+    # isolation_level=None: this module issues BEGIN/COMMIT itself.
+    conn = sqlite3.connect(database, uri=uri, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class SQLiteStore:
+    """The :class:`~nocontact.store.base.Store` protocol over one SQLite file."""
+
+    def __init__(
+        self,
+        writer: sqlite3.Connection,
+        reader: sqlite3.Connection | None,
+        revision: int,
+    ) -> None:
+        """Use :meth:`open`; this only wires connections that are ready."""
+        self._writer: sqlite3.Connection | None = writer
+        self._write_lock = threading.Lock()
+        # In memory there is one connection, so reads share the writer's lock.
+        self._reader: sqlite3.Connection | None = reader if reader is not None else writer
+        self._read_lock = self._write_lock if reader is None else threading.Lock()
+        self._revision = revision
+        self._data_version = self._pragma_int(writer, "data_version")
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, synchronous: str = "FULL") -> SQLiteStore:
+        """Open (creating if needed) the store at ``path``, or ``":memory:"``.
+
+        ``synchronous`` is SQLite's setting: ``FULL`` (the default) makes every
+        acknowledged commit survive a crash and a power loss.
+        """
+        mode = synchronous.upper()
+        if mode not in SYNCHRONOUS_MODES:
+            raise StoreError(
+                f"synchronous must be one of {sorted(SYNCHRONOUS_MODES)}, not {synchronous!r}"
+            )
+        memory = os.fspath(path) == MEMORY
+        where = MEMORY if memory else os.fspath(path)
+        if not memory:
+            file = pathlib.Path(path)
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for {where}: {exc}") from exc
+        try:
+            writer = _connect(where)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {where}: {exc}") from exc
+        reader: sqlite3.Connection | None = None
+        try:
+            writer.execute(f"PRAGMA synchronous = {mode}")
+            if not memory:
+                journal = writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(journal).lower() != "wal":
+                    raise StoreError(f"{where} cannot use WAL mode (journal_mode is {journal})")
+            _migrate(writer, where)
+            revision = int(writer.execute(_MAX_REVISION).fetchone()[0])
+            if not memory:
+                uri = pathlib.Path(path).resolve().as_uri() + "?mode=ro"
+                reader = _connect(uri, uri=True)
+            return cls(writer, reader, revision)
+        except sqlite3.DatabaseError as exc:
+            writer.close()
+            if reader is not None:
+                reader.close()
+            if "not a database" in str(exc):
+                raise StoreError(f"{where} is not a SQLite database") from exc
+            raise StoreError(f"cannot open {where}: {exc}") from exc
+        except BaseException:
+            writer.close()
+            if reader is not None:
+                reader.close()
+            raise
+
+    # -- Protocol ------------------------------------------------------------
+
+    def commit(self, name: str, changes: Sequence[Change], events: Sequence[NewEvent]) -> int:
+        """Apply ``changes`` and append ``events`` in one transaction named ``name``.
+
+        A commit that changes rows must append at least one event: the event
+        log is where a revision is recorded. An empty commit writes nothing and
+        returns the current revision.
+        """
+        if not events:
+            if changes:
+                raise StoreError(
+                    f"commit {name!r} changes rows but appends no event; "
+                    "every write must append an event that records its revision"
+                )
+            return self.revision()
+        started = time.perf_counter()
+        with self._write_lock:
+            conn = self._open(self._writer)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                revision = self._next_revision(conn)
+                for change in changes:
+                    conn.execute(*_statement(change, revision))
+                conn.executemany(_INSERT_EVENT, _event_rows(revision, events))
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"commit {name!r} failed: {exc}") from exc
+                raise
+            self._revision = revision
+        log.debug(
+            "commit %s: revision %d, %d changes, %d events, %.3f ms",
+            name,
+            revision,
+            len(changes),
+            len(events),
+            (time.perf_counter() - started) * 1000,
+        )
+        return revision
+
+    def load(self) -> Snapshot:
+        """Every table in bulk, and the revision they reflect, from one read transaction."""
+        with self._reading() as conn:
+            tables = {table: self._select_all(conn, table) for table in TABLES}
+            revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
+        return Snapshot(revision=revision, tables=tables)
+
+    def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
+        """Events with a revision greater than ``after``, oldest first.
+
+        A page never splits a revision: when ``limit`` falls inside one, the rest
+        of its events come too, so ``after=page[-1].revision`` fetches the next page.
+        """
+        if limit <= 0:
+            return []
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT revision, seq, at, type, data FROM events "
+                "WHERE revision > ? ORDER BY revision, seq LIMIT ?",
+                (after, limit),
+            ).fetchall()
+            if len(rows) == limit:
+                last_revision, last_seq = rows[-1][0], rows[-1][1]
+                rows += conn.execute(
+                    "SELECT revision, seq, at, type, data FROM events "
+                    "WHERE revision = ? AND seq > ? ORDER BY seq",
+                    (last_revision, last_seq),
+                ).fetchall()
+        return [
+            Event(revision=int(r[0]), at=float(r[2]), type=str(r[3]), data=json.loads(r[4]))
+            for r in rows
+        ]
+
+    def revision(self) -> int:
+        """The newest revision in the event log, written by this or any other process."""
+        with self._reading() as conn:
+            return int(conn.execute(_MAX_REVISION).fetchone()[0])
+
+    def close(self) -> None:
+        """Close both connections. Calling it twice is harmless."""
+        with self._write_lock:
+            writer, self._writer = self._writer, None
+            if self._read_lock is self._write_lock:
+                reader, self._reader = None, None
+            else:
+                with self._read_lock:
+                    reader, self._reader = self._reader, None
+        if writer is not None:
+            writer.close()
+        if reader is not None:
+            reader.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- Helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _open(conn: sqlite3.Connection | None) -> sqlite3.Connection:
+        if conn is None:
+            raise StoreError("the store is closed")
+        return conn
+
+    @staticmethod
+    def _pragma_int(conn: sqlite3.Connection, pragma: str) -> int:
+        value: int = conn.execute(f"PRAGMA {pragma}").fetchone()[0]
+        return value
+
+    def _next_revision(self, conn: sqlite3.Connection) -> int:
+        """The revision after the newest, from memory unless another connection wrote."""
+        data_version = self._pragma_int(conn, "data_version")
+        if data_version != self._data_version:
+            self._revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
+            self._data_version = data_version
+        return self._revision + 1
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The reader connection inside one read transaction, under the read lock."""
+        with self._read_lock:
+            conn = self._open(self._reader)
+            try:
+                conn.execute("BEGIN")
+                try:
+                    yield conn
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"read failed: {exc}") from exc
+
+    @staticmethod
+    def _select_all(conn: sqlite3.Connection, table: str) -> list[dict[str, object]]:
+        cursor = conn.execute(f"SELECT * FROM {_quote(table)}")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]

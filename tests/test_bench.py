@@ -1,0 +1,142 @@
+"""``nocontact bench`` at a tiny size: it runs end to end and writes its report and plot.
+
+Functional only: no figure is judged here (the targets live in the benchmark itself).
+PostgreSQL and Redis take part when they can be reached; otherwise their rows say why,
+and the tests about them are skipped with that reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nocontact.bench.baselines import LABELS
+from nocontact.bench.graph import generate, pack, workload
+from nocontact.bench.reference import resolve
+from nocontact.cli import main
+from nocontact.core.model import Action, Kind, Outcome
+
+TINY = ["--people", "2000", "--boundaries", "20000", "--queries", "2000"]
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    output: str
+    report: str
+    plot: Path
+
+    def row(self, label: str) -> str:
+        found = re.search(rf"^\| {re.escape(label)} \|.*$", self.report, re.M)
+        assert found, f"no row for {label} in the report"
+        return found.group(0)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    folder = tmp_path_factory.mktemp("bench")
+    out, plot = folder / "BENCHMARKS.md", folder / "bench.png"
+    result = CliRunner().invoke(
+        main, ["bench", *TINY, "--out", str(out), "--plot", str(plot)], catch_exceptions=False
+    )
+    print(result.output)
+    return Run(result.exit_code, result.output, out.read_text() if out.exists() else "", plot)
+
+
+def test_bench_writes_report_and_plot(tiny: Run) -> None:
+    """A tiny run exits 0 and writes BENCHMARKS.md (with the command) and a PNG."""
+    assert tiny.exit_code == 0, tiny.output
+    assert "nocontact bench --people 2000 --boundaries 20000 --seed 42" in tiny.report
+    assert tiny.plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert tiny.plot.name in tiny.report
+
+
+def test_every_approach_has_a_row(tiny: Run) -> None:
+    """nocontact and every baseline has a row: figures, or the reason it was skipped."""
+    for label in ("nocontact", *LABELS.values()):
+        assert tiny.row(label)
+    for label in ("nocontact", LABELS["dict"], LABELS["sqlite"], LABELS["numpy"]):
+        assert "skipped" not in tiny.row(label)
+        assert " µs" in tiny.row(label) or " ns" in tiny.row(label)
+
+
+def test_correctness_check_passed(tiny: Run) -> None:
+    """nocontact's sampled decisions equal the reference; the baselines the ground truth."""
+    assert re.search(r"[\d,]+ sampled decisions equal the reference", tiny.report)
+    assert re.search(r"[\d,]+ sampled visibility answers equal the reference", tiny.report)
+    assert "differ" not in tiny.report
+
+
+def test_targets_are_judged(tiny: Run) -> None:
+    """The report says, for each target, whether nocontact met it."""
+    targets = tiny.report.split("## nocontact against its targets")[1].split("## Results")[0]
+    for figure in ("index memory", "one `decide`", "`visible`", "`decide_many`", "cold start"):
+        assert figure in targets
+    assert targets.count("| met |") + targets.count("**missed**") >= 4
+
+
+@pytest.mark.parametrize("name", ["postgres", "redis"])
+def test_server_baselines(tiny: Run, name: str) -> None:
+    """PostgreSQL and Redis are measured when reachable, else skipped with the reason."""
+    row = tiny.row(LABELS[name])
+    if "skipped" in row:
+        reason = row.split("skipped: ", 1)[1].split(" |")[0]
+        assert reason in tiny.output.replace("\n", " ") or LABELS[name] in tiny.output
+        pytest.skip(f"{LABELS[name]}: {reason}")
+    assert "equal the ground truth" in tiny.report.split(LABELS[name] + ": its batch")[1][:60]
+
+
+def test_generator_is_deterministic() -> None:
+    """One seed gives one graph and one workload; another seed another."""
+    a, b, c = generate(500, 5000, 7), generate(500, 5000, 7), generate(500, 5000, 8)
+    for field in ("owners", "targets", "kinds"):
+        assert np.array_equal(getattr(a, field), getattr(b, field))
+    assert not np.array_equal(a.owners, c.owners) or not np.array_equal(a.targets, c.targets)
+    wa, wb = workload(a, 1000), workload(b, 1000)
+    assert np.array_equal(wa.actors, wb.actors) and np.array_equal(wa.candidates, wb.candidates)
+
+
+def test_generator_has_no_self_loops_or_duplicates() -> None:
+    """Every boundary joins two different people, and each (owner, target) pair once."""
+    graph = generate(300, 20_000, 1)
+    assert graph.boundaries == 20_000
+    assert not np.any(graph.owners == graph.targets)
+    assert np.unique(pack(graph.owners, graph.targets)).size == graph.boundaries
+    assert set(np.unique(graph.kinds).tolist()) <= {list(Kind).index(k) for k in Kind} - {
+        list(Kind).index(Kind.SPACE)
+    }
+
+
+def test_generator_is_heavy_tailed() -> None:
+    """A few people hold and receive many boundaries; most hold a few."""
+    graph = generate(10_000, 100_000, 3)
+    out_degree = np.bincount(graph.owners, minlength=graph.people)
+    in_degree = np.bincount(graph.targets, minlength=graph.people)
+    assert out_degree.max() > 20 * np.median(out_degree)
+    assert in_degree.max() > 20 * np.median(in_degree)
+
+
+def test_workload_hits_about_one_percent() -> None:
+    """About 1% of the query pairs hold a boundary, one way or the other."""
+    graph = generate(5_000, 50_000, 5)
+    work = workload(graph, 20_000)
+    keys = graph.keys()
+    both = np.isin(pack(work.actors, work.targets), keys) | np.isin(
+        pack(work.targets, work.actors), keys
+    )
+    assert 0.005 < both.mean() < 0.02
+    assert not np.any(work.actors == work.targets)
+    assert work.candidates.shape == (work.feeds, 1000)
+
+
+def test_reference_own_stopping_boundary_decides_alone() -> None:
+    """The actor's own pledge diverts, even when the other side has blocked them too."""
+    assert resolve(Action.MESSAGE, Kind.PLEDGE, Kind.BLOCK) is Outcome.DIVERT
+    assert resolve(Action.MESSAGE, None, Kind.BLOCK) is Outcome.DROP
+    assert resolve(Action.MESSAGE, Kind.MUTE, Kind.RESTRICT) is Outcome.REQUEST
+    assert resolve(Action.MESSAGE, None, None) is Outcome.DELIVER
