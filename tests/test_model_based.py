@@ -7,9 +7,8 @@ read. After every step it compares decisions (``check``, ``decide_many``),
 interactions biased toward the boundaries that exist, and checks the promises of
 DESIGN section 8 directly on every engine decision it sees.
 
-Known engine bugs each have a strict ``xfail`` reproduction at the end of this
-file; while one is open, the state machine steers clear of the input that
-triggers it (see ``KNOWN_BUGS``), so the rest stays covered.
+Engine bugs this test found are kept at the end of this file, each reduced to
+its smallest history, as regression tests.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -58,19 +56,6 @@ from .reference import (
 
 T = TypeVar("T")
 T0 = 1_800_000_000.0
-
-#: Engine bugs found by this test and still open (each reproduced by an xfail test below).
-#: While a flag is set the state machine avoids the input that triggers the bug.
-KNOWN_BUGS = {
-    # A boundary re-pointed or moved while it has an end is filed twice in the
-    # expiry heap: the first write after its end crashes with KeyError.
-    "expiry_filed_twice": True,
-    # change_address links the new address without re-pointing the boundaries
-    # set on it while nobody had it.
-    "change_address_no_repoint": True,
-    # Setting a boundary identical to one that starts later returns the later one.
-    "dedupe_ignores_later_start": True,
-}
 
 #: Everyone the initial state has; LATE may join later; UNKNOWN_PERSON never does.
 PERSONS = ("ana", "ben", "cy", "dee")
@@ -237,29 +222,6 @@ class EngineVsModel(RuleBasedStateMachine):
             assert self.engine.revision == before, "a write that changes nothing bumped it"
         return got
 
-    def _hits_known_bug_on_link(self, person: str, text: str) -> bool:
-        """Whether linking ``text`` to ``person`` would trigger an open engine bug."""
-        try:
-            uri = parse_address(text).uri
-        except NocontactError:
-            return False
-        # Linking re-points these boundaries (the engine's index.replace_boundary).
-        return KNOWN_BUGS["expiry_filed_twice"] and any(
-            b.target == uri
-            and b.scope != "address"
-            and b.target_person is None
-            and b.owner != person
-            and b.ends is not None
-            for b in self.model.boundaries
-        )
-
-    @staticmethod
-    def _uri(text: str) -> str | None:
-        try:
-            return parse_address(text).uri
-        except NocontactError:
-            return None
-
     @initialize(data=st.data())
     def start(self, data: st.DataObject) -> None:
         for person in PERSONS:
@@ -275,8 +237,6 @@ class EngineVsModel(RuleBasedStateMachine):
         addresses=st.lists(mostly(LINK_SPELLINGS, UNLINKABLE), max_size=2),
     )
     def add_person(self, person: str, addresses: list[str]) -> None:
-        if any(self._hits_known_bug_on_link(person, text) for text in addresses):
-            return
         self._write(
             lambda: self.model.add_person(person, addresses),
             lambda: self.engine.add_person(person, addresses=addresses),
@@ -289,8 +249,6 @@ class EngineVsModel(RuleBasedStateMachine):
         address = data.draw(
             mostly(aimed, LINK_SPELLINGS) | mostly(LINK_SPELLINGS, UNLINKABLE), "address"
         )
-        if self._hits_known_bug_on_link(person, address):
-            return
         self._write(
             lambda: self.model.link_address(person, address),
             lambda: self.engine.link_address(person, address),
@@ -326,19 +284,6 @@ class EngineVsModel(RuleBasedStateMachine):
         old = self._one_of_theirs(data, person, "old")
         aimed = self._aimed_addresses()
         new = data.draw(mostly(aimed, LINK_SPELLINGS) | mostly(LINK_SPELLINGS, UNLINKABLE), "new")
-        old_uri, new_uri = self._uri(old), self._uri(new)
-        moving = [
-            b
-            for b in self.model.boundaries
-            if (b.target == old_uri and b.target_person is None)
-            or (b.target == new_uri and b.scope != "address" and b.target_person is None)
-        ]
-        if KNOWN_BUGS["expiry_filed_twice"] and any(b.ends is not None for b in moving):
-            return
-        if KNOWN_BUGS["change_address_no_repoint"] and any(
-            b.owner != person and b.scope != "address" and b.target_person is None for b in moving
-        ):
-            return
         self._write(
             lambda: self.model.change_address(person, old, new),
             lambda: self.engine.change_address(person, old, new),
@@ -481,16 +426,6 @@ class EngineVsModel(RuleBasedStateMachine):
         except Invalid as why:
             wanted = None
             reason = str(why)
-        if (
-            wanted is not None
-            and KNOWN_BUGS["dedupe_ignores_later_start"]
-            and any(
-                b.owner == owner and b.alive(now) and b.same_as(wanted)
-                and b.starts > wanted.starts
-                for b in self.model.boundaries
-            )
-        ):  # fmt: skip
-            return
         try:
             got = self.engine.set_boundary(owner, aim, kind, **spec)  # type: ignore[arg-type]
         except NocontactError as exc:
@@ -775,67 +710,65 @@ TestEngineVsModel = EngineVsModel.TestCase
 # -- engine bugs this test found, each reduced to its smallest history ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="KNOWN_BUGS['expiry_filed_twice']: Index.replace_boundary (re-pointing on link, "
-    "moving on change_address) pushes a second expiry-heap entry with the same end; "
-    "Index.due returns the id twice and Engine._expire_due removes it twice: KeyError, "
-    "the write after the end fails, and engine.revision lags the store",
-)
 def test_a_repointed_temporary_boundary_ends_cleanly(engine: Engine, clock: FakeClock) -> None:
+    """A boundary with an end that linking re-points ends once, at that end: the
+    write after it succeeds and the feed has one ``boundary_expired`` for it.
+
+    (It was filed twice in the expiry heap, so the first write after its end
+    raised KeyError and ``engine.revision`` lagged the store.)
+    """
     engine.add_person("ana")
     engine.add_person("ben")
     block = engine.set_boundary("ana", "tel:+14155550102", "block", ends=clock.now + 60)
     engine.link_address("ben", "tel:+14155550102")  # re-points the block to ben
     clock.advance(61)
-    engine.add_person("cy")  # the first write after the end: KeyError
+    engine.add_person("cy")  # the first write after the end
     assert engine.boundaries("ana") == []
     assert [e.data["id"] for e in engine.events() if e.type == "boundary_expired"] == [block.id]
+    assert engine.revision == engine.events()[-1].revision
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="KNOWN_BUGS['expiry_filed_twice'], through change_address moving an "
-    "address-scoped boundary that has an end",
-)
 def test_a_moved_temporary_boundary_ends_cleanly(engine: Engine, clock: FakeClock) -> None:
+    """An ``address``-scoped boundary with an end that ``change_address`` moves
+    ends once, at that end, like one never moved."""
     engine.add_person("ana")
     engine.add_person("ben", addresses=["tel:+14155550101"])
-    engine.set_boundary("ana", "tel:+14155550101", "mute", scope="address", ends=clock.now + 60)
+    mute = engine.set_boundary(
+        "ana", "tel:+14155550101", "mute", scope="address", ends=clock.now + 60
+    )
     engine.change_address("ben", "tel:+14155550101", "tel:+14155550102")
     clock.advance(61)
     engine.add_person("cy")
     assert engine.boundaries("ana") == []
+    assert [e.data["id"] for e in engine.events() if e.type == "boundary_expired"] == [mute.id]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN_BUGS['change_address_no_repoint']: change_address links the new address "
-    "without re-pointing the boundaries set on it while nobody had it (link_address and "
-    "add_person do), so a block on that number keeps covering the number only, not its "
-    "new owner's other addresses or person id",
-)
 def test_change_address_repoints_like_link(engine: Engine) -> None:
+    """Changing to an address nobody had re-points the boundaries set on it, as
+    linking it does: a block on that number covers its new owner's other
+    addresses and person id from then on."""
     engine.add_person("ana")
     engine.add_person("ben", addresses=["tel:+14155550101", "acct:chirp:ben"])
     block = engine.set_boundary("ana", "tel:+14155550102", "block")  # nobody's number yet
     engine.change_address("ben", "tel:+14155550101", "tel:+14155550102")
     assert engine.boundary(block.id).target_person == "ben"
     assert engine.check("acct:chirp:ben", "message", "ana").outcome is Outcome.DROP
+    assert engine.check("ben", "message", "ana").outcome is Outcome.DROP
+    changed = [e for e in engine.events() if e.type == "address_changed"]
+    assert [e.data["repointed"] for e in changed] == [[block.id]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN_BUGS['dedupe_ignores_later_start']: set_boundary treats a boundary that "
-    "starts later as a repeat (engine._same ignores starts) and returns it, so a block "
-    "asked for now does not hold until the earlier-set one starts",
-)
 def test_a_repeat_that_starts_earlier_is_not_deduplicated(engine: Engine, clock: FakeClock) -> None:
+    """Setting the same boundary twice changes nothing, but asking for one that
+    would take effect earlier than the existing one sets a new boundary: a block
+    asked for now holds now, not when an earlier-set one starts."""
     engine.add_person("ana")
     engine.add_person("ben")
     later = engine.set_boundary("ana", "ben", "block", starts=clock.now + 600)
     now = engine.set_boundary("ana", "ben", "block")
     assert now.id != later.id
     assert engine.check("ben", "message", "ana").outcome is Outcome.DROP
+    revision = engine.revision
+    assert engine.set_boundary("ana", "ben", "block").id == now.id
+    assert engine.set_boundary("ana", "ben", "block", starts=clock.now + 300).id == now.id
+    assert engine.revision == revision

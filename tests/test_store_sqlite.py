@@ -68,6 +68,7 @@ def boundary(id: str = "b1", **fields: object) -> dict[str, object]:
         "on_end": "restore",
         "target_person": "p2",
         "revision": 1,
+        "plain": 0,
     }
     row.update(fields)
     return row

@@ -15,13 +15,28 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from .core.errors import InvalidInput, NocontactError
-from .core.model import Action, Boundary, Channel, Decision, Disclosure, Kind, OnEnd
-from .engine import Engine, EngineConfig
+from .core.model import (
+    Action,
+    ActorSees,
+    Boundary,
+    Channel,
+    Decision,
+    Disclosure,
+    Explanation,
+    Kind,
+    OnEnd,
+    Outcome,
+)
+from .engine import Engine, EngineConfig, Person
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .service.schemas import BoundaryOut, DecisionOut
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,10 +67,27 @@ def iso(at: float | None) -> str | None:
 
 
 class State:
-    def __init__(self, db: str | None, region: str, as_json: bool) -> None:
+    def __init__(
+        self,
+        db: str | None,
+        region: str,
+        as_json: bool,
+        url: str | None = None,
+        key: str | None = None,
+    ) -> None:
         self.db = db
         self.config = EngineConfig(region=region)
         self.as_json = as_json
+        self.url = url
+        self.key = key
+
+    @contextmanager
+    def remote(self) -> Iterator[Client]:
+        """The HTTP client for ``--url`` (imported only when a URL is given)."""
+        from .client import Client
+
+        with Client(self.url or "", self.key) as client:
+            yield client
 
     @contextmanager
     def engine(self) -> Iterator[Engine]:
@@ -111,15 +143,28 @@ Examples:
     help="Region for phone numbers without a country code [env NOCONTACT_REGION]",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--url",
+    envvar="NOCONTACT_URL",
+    help="Talk to a running server instead of a file [env NOCONTACT_URL]",
+)
+@click.option("--key", envvar="NOCONTACT_KEY", help="API key for --url [env NOCONTACT_KEY]")
 @click.version_option(package_name="nocontact")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, region: str, as_json: bool) -> None:
+def main(
+    ctx: click.Context,
+    db: str | None,
+    region: str,
+    as_json: bool,
+    url: str | None,
+    key: str | None,
+) -> None:
     """nocontact: may this reach that person, and what does each side see?
 
     Set boundaries (block, mute, restrict, break, space, pledge) across every
     address a person has, and ask for the decision on any interaction.
     """
-    ctx.obj = State(db, region, as_json)
+    ctx.obj = State(db, region, as_json, url, key)
 
 
 # -- persons -------------------------------------------------------------------
@@ -150,8 +195,13 @@ def person_add(
     Phone numbers may be written as people write them:
       nocontact person add sam --address "(415) 555-0123" --address acct:chirp:@Sam
     """
-    with state.engine() as engine:
-        p = engine.add_person(person_id, name=name, addresses=addresses)
+    if state.url:
+        with state.remote() as api:
+            out = api.add_person(person_id, name=name, addresses=addresses)
+        p = Person(out.id, out.name, tuple(out.addresses), out.revision)
+    else:
+        with state.engine() as engine:
+            p = engine.add_person(person_id, name=name, addresses=addresses)
     state.emit(asdict(p), f"{p.id} {p.name or ''} {' '.join(p.addresses)} (revision {p.revision})")
 
 
@@ -293,21 +343,26 @@ def boundary_add(
       nocontact boundary add alex pattern:unknown --kind mute --channel calls
       nocontact boundary add sam alex --kind pledge
     """
-    with state.engine() as engine:
-        b = engine.set_boundary(
-            owner,
-            target,
-            kind,
-            scope=scope,
-            channels=channels or None,
-            starts=parse_time(starts) if starts else None,
-            ends=parse_time(until) if until else None,
-            duration=parse_duration(duration) if duration else None,
-            disclosure=disclosure,
-            note=note,
-            keep_evidence=keep_evidence,
-            on_end=on_end,
-        )
+    options: dict[str, Any] = {
+        "scope": scope,
+        "channels": list(channels) or None,
+        "starts": parse_time(starts) if starts else None,
+        "ends": parse_time(until) if until else None,
+        "duration": parse_duration(duration) if duration else None,
+        "disclosure": disclosure,
+        "note": note,
+        "keep_evidence": keep_evidence,
+        "on_end": on_end,
+    }
+    if state.url:
+        for name in ("starts", "ends"):
+            if options[name] is not None:
+                options[name] = datetime.fromtimestamp(options[name], UTC)
+        with state.remote() as api:
+            b = remote_boundary(api.set_boundary(owner, target, kind, **options))
+    else:
+        with state.engine() as engine:
+            b = engine.set_boundary(owner, target, kind, **options)
     state.emit(boundary_data(b), boundary_line(b))
 
 
@@ -317,8 +372,18 @@ def boundary_add(
 @domain_errors
 def boundary_list(state: State, owner: str) -> None:
     """List OWNER's boundaries that have not ended."""
-    with state.engine() as engine:
-        found = engine.boundaries(owner)
+    if state.url:
+        with state.remote() as api:
+            found, after = [], None
+            while True:
+                page = api.boundaries(owner, limit=1000, after=after)
+                found += [remote_boundary(b) for b in page.items]
+                if page.next is None:
+                    break
+                after = page.next
+    else:
+        with state.engine() as engine:
+            found = engine.boundaries(owner)
     state.emit([boundary_data(b) for b in found], "\n".join(map(boundary_line, found)) or "(none)")
 
 
@@ -332,12 +397,53 @@ def boundary_lift(state: State, boundary_id: str, restore: bool) -> None:
 
     A pledge ends only after its cool-down (10 minutes by default).
     """
-    with state.engine() as engine:
-        lifted = engine.lift(boundary_id, restore=restore)
-    b = lifted.boundary
-    text = f"lifted {b.id}" if lifted.ended else f"{b.id} ends at {iso(b.ends)} (cool-down)"
-    state.emit(
-        {"id": b.id, "ended": lifted.ended, "ends": iso(b.ends), "revision": lifted.revision}, text
+    if state.url:
+        with state.remote() as api:
+            out = api.lift(boundary_id, restore=restore)
+        ended, ends, revision = out.ended, out.ends.timestamp() if out.ends else None, out.revision
+    else:
+        with state.engine() as engine:
+            lifted = engine.lift(boundary_id, restore=restore)
+        ended, ends, revision = lifted.ended, lifted.boundary.ends, lifted.revision
+    text = f"lifted {boundary_id}" if ended else f"{boundary_id} ends at {iso(ends)} (cool-down)"
+    state.emit({"id": boundary_id, "ended": ended, "ends": iso(ends), "revision": revision}, text)
+
+
+# -- answers from a server (--url) -------------------------------------------------
+
+
+def remote_decision(d: DecisionOut) -> Decision:
+    why = d.explanation
+    return Decision(
+        outcome=Outcome(d.outcome),
+        actor_sees=ActorSees(d.actor_sees),
+        notify=d.notify,
+        revision=d.revision,
+        evidence=d.evidence,
+        note=d.note,
+        until=d.until.timestamp() if d.until else None,
+        explanation=Explanation(why.boundary_id, why.owner, Kind(why.kind), why.reason)
+        if why
+        else None,
+    )
+
+
+def remote_boundary(b: BoundaryOut) -> Boundary:
+    return Boundary(
+        id=b.id,
+        owner=b.owner,
+        kind=Kind(b.kind),
+        target=b.target,
+        scope=b.scope,
+        channels=frozenset(Channel(c) for c in b.channels) if b.channels is not None else None,
+        starts=b.starts.timestamp(),
+        ends=b.ends.timestamp() if b.ends else None,
+        disclosure=Disclosure(b.disclosure),
+        note=b.note,
+        keep_evidence=b.keep_evidence,
+        on_end=OnEnd(b.on_end),
+        target_person=b.target_person,
+        revision=b.revision,
     )
 
 
@@ -371,10 +477,14 @@ def decide(
       nocontact decide tel:+14155550123 call alex --at 2026-12-24T18:00Z
       nocontact decide alex view_profile sam
     """
-    with state.engine() as engine:
-        d = engine.check(
-            actor, action, target, platform=platform, at=parse_time(at) if at else None
-        )
+    when = parse_time(at) if at else None
+    if state.url:
+        with state.remote() as api:
+            moment = datetime.fromtimestamp(when, UTC) if when is not None else None
+            d = remote_decision(api.decide(actor, action, target, platform=platform, at=moment))
+    else:
+        with state.engine() as engine:
+            d = engine.check(actor, action, target, platform=platform, at=when)
     lines = [
         f"outcome:    {d.outcome.value}",
         f"actor sees: {d.actor_sees.value}",
@@ -439,6 +549,134 @@ def events(state: State, after: int, limit: int) -> None:
             f"{e.revision:>6} {iso(e.at)} {e.type} {json.dumps(e.data, default=str)}" for e in found
         ),
     )
+
+
+# -- the HTTP service ----------------------------------------------------------------
+
+
+def _setting_options(func: F) -> F:
+    """One flag per setting that has one, straight from the settings table."""
+    from .service.settings import SETTINGS
+
+    for setting in reversed([s for s in SETTINGS if s.flag]):
+        name = "--" + setting.name.replace("_", "-")
+        help_text = f"{setting.help} [env {setting.env}; default {setting.default}]"
+        if setting.type is bool:
+            func = click.option(name, setting.name, is_flag=True, default=None, help=help_text)(
+                func
+            )
+        else:
+            func = click.option(name, setting.name, type=setting.type, help=help_text)(func)
+    return func
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  nocontact serve --demo                 # seeded throwaway database, prints a key
+  nocontact serve --port 9000 --workers 2
+  NOCONTACT_PORT=9000 nocontact serve --config /etc/nocontact.toml
+"""
+)
+@_setting_options
+@click.option("--config", type=click.Path(dir_okay=False), help="TOML file of settings.")
+@click.pass_obj
+@domain_errors
+def serve(state: State, /, config: str | None, **flags: Any) -> None:
+    """Serve the /v1 HTTP API (OpenAPI at /openapi.json, docs at /docs).
+
+    Settings come from flags, then NOCONTACT_* environment variables, then the
+    --config file. Writes are durable before they are acknowledged; SIGTERM
+    lets requests in flight finish and closes the store cleanly.
+    """
+    from .service import server
+    from .service.settings import load
+
+    if flags.get("db") is None and state.db is not None:
+        flags["db"] = state.db
+    settings = load(flags, config=config)
+    token = None
+    if settings.demo:
+        settings, token = server.prepare_demo(settings)
+    url = f"http://{settings.host}:{settings.port}"
+    click.echo(f"nocontact serving {url}  (API docs: {url}/docs)", err=True)
+    if token:
+        click.echo(f"demo database: {settings.db}", err=True)
+        click.echo(f"demo admin key: {token}", err=True)
+        click.echo(
+            f"try: curl -s {url}/v1/decide -H 'Authorization: Bearer {token}' "
+            "-H 'Content-Type: application/json' "
+            """-d '{"actor": "sam", "action": "message", "target": "alex"}'""",
+            err=True,
+        )
+    server.run(settings)
+
+
+@main.group()
+def keys() -> None:
+    """API keys for the products that call the service (stored hashed)."""
+
+
+@contextmanager
+def _keystore(state: State) -> Iterator[Any]:
+    from .service.auth import KeyStore
+    from .store.sqlite import default_path
+
+    store = KeyStore(state.db or default_path())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who uses the key (a product: chirp, phone).")
+@click.option(
+    "--scope",
+    type=click.Choice(["decide", "admin"]),
+    default="decide",
+    show_default=True,
+    help="decide: decide, visible, audience; admin: everything.",
+)
+@click.pass_obj
+@domain_errors
+def keys_create(state: State, name: str, scope: str) -> None:
+    """Create a key; it is printed once and only its hash is kept.
+
+    \b
+    Example:
+      nocontact keys create --name chirp --scope decide
+    """
+    with _keystore(state) as store:
+        key, token = store.create(name, scope)
+    state.emit({"id": key.id, "name": key.name, "scope": key.scope.value, "key": token}, token)
+
+
+@keys.command("list")
+@click.pass_obj
+@domain_errors
+def keys_list(state: State) -> None:
+    """List keys (never their secrets)."""
+    with _keystore(state) as store:
+        found = store.list()
+    state.emit(
+        [{"id": k.id, "name": k.name, "scope": k.scope.value, "created": iso(k.created),
+          "revoked": iso(k.revoked)} for k in found],
+        "\n".join(
+            f"{k.id} {k.name} {k.scope.value}" + (" (revoked)" if k.revoked else "") for k in found
+        ) or "(none)",
+    )  # fmt: skip
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@click.pass_obj
+@domain_errors
+def keys_revoke(state: State, key_id: str) -> None:
+    """Revoke a key: a running server refuses it within a second."""
+    with _keystore(state) as store:
+        key = store.revoke(key_id)
+    state.emit({"id": key.id, "revoked": iso(key.revoked)}, f"revoked {key.id} ({key.name})")
 
 
 # -- benchmark -----------------------------------------------------------------

@@ -17,14 +17,17 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from .core.addresses import Address, AddressKind, looks_like_address
+from .core.batch import audience_numbers, decide_numbers, shown_numbers
 from .core.decide import LIFT_PERSON_BLOCKS, Policy, audience, decide_parties, visible
+from .core.edges import Checkpoint, edge_code, is_plain, plain_code, plain_id
+from .core.edges import kind_of as plain_boundary_kind
 from .core.errors import (
     AddressTaken,
     EmergencyNumber,
@@ -55,9 +58,22 @@ from .core.model import (
     is_person_id,
     parse_enum,
 )
+from .core.semantics import DEFAULT
 from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    I64Array = npt.NDArray[np.int64]
+
 NOTE_LIMIT = 280
+#: The checkpoint of the index's edges, kept in the store for a fast cold start.
+CHECKPOINT = "edges"
+#: Decisions with no boundary at all (the revision is filled in per engine).
+DEFAULT_DECISION = {a: Decision(e.outcome, e.actor_sees, e.notify, 0) for a, e in DEFAULT.items()}
+#: The overlay folds its plain boundaries into edges past this many boundaries.
+MERGE_AT = 50_000
 When = datetime | float | int | None
 
 
@@ -119,6 +135,7 @@ def boundary_row(b: Boundary, revision: object) -> dict[str, object]:
         "on_end": b.on_end.value,
         "target_person": b.target_person,
         "revision": revision,
+        "plain": int(edge_code(b) is not None),
     }
 
 
@@ -174,7 +191,10 @@ class Engine:
         self._lock = threading.RLock()
         self._index = Index(region=self.config.region)
         self._revision = 0
-        self._load(store.load())
+        self._checkpointed = -1
+        self._closed = False
+        self._load()
+        self._defaults = self._default_decisions()
 
     @classmethod
     def open(
@@ -189,7 +209,26 @@ class Engine:
 
         return cls(SQLiteStore.open(path or default_path()), config=config, clock=clock)
 
-    def _load(self, snapshot: Snapshot) -> None:
+    def _load(self) -> None:
+        """Rebuild the index from the store, the plain boundaries from a checkpoint if current."""
+        saved = self._store.checkpoint(CHECKPOINT)
+        snapshot = self._store.load(skip_plain=saved is not None)
+        if saved is not None and saved[0] != snapshot.revision:
+            saved, snapshot = None, self._store.load()
+        checkpoint = Checkpoint.from_bytes(saved[1]) if saved is not None else None
+        index = self._index
+        if checkpoint is not None:
+            for key in checkpoint.keys:  # number every key as the edges do
+                index.intern(key)
+        self._load_rows(snapshot, plain=checkpoint is None)
+        if checkpoint is not None:
+            index.set_edges(checkpoint.edges)
+            index.load_plain_extras(*checkpoint.extras)
+            self._checkpointed = snapshot.revision
+        self._revision = snapshot.revision
+
+    def _load_rows(self, snapshot: Snapshot, *, plain: bool) -> None:
+        """Load every row; with ``plain``, the plain boundaries become edges here."""
         index = self._index
         for row in snapshot.rows("persons"):
             index.add_person(str(row["id"]), _opt_str(row["name"]))
@@ -198,8 +237,21 @@ class Engine:
             index.intern(parsed.uri, parsed)
             if row["person"] is not None:
                 index.link(parsed, str(row["person"]))
+        triples: list[tuple[int, int, int]] = []
         for row in snapshot.rows("boundaries"):
-            index.add_boundary(boundary_from_row(row))
+            b = boundary_from_row(row)
+            code = edge_code(b) if plain else None
+            if code is None:
+                index.add_boundary(b)
+            else:
+                triples.append((index.intern(b.owner), index.intern(b.target), code))
+        if plain:
+            import numpy as np
+
+            o, t, c = (np.array(x, np.int64) for x in zip(*triples, strict=True)) if triples else (
+                np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+            )  # fmt: skip
+            index.load_plain(o, t, c.astype(np.uint8))
         for row in snapshot.rows("contacts"):
             contact = str(row["contact"])
             known = index.parse(contact) if looks_like_address(contact) else None
@@ -208,10 +260,26 @@ class Engine:
             index.settings[(str(row["owner"]), str(row["key"]))] = str(row["value"])
         for row in snapshot.rows("emergencies"):
             index.emergencies[str(row["owner"])] = float(str(row["at"]))
-        self._revision = snapshot.revision
+
+    def checkpoint(self) -> None:
+        """Fold the overlay into edges and save them, so the next open is fast."""
+        with self._lock:
+            if self._checkpointed == self._revision:
+                return
+            self._index.merge()
+            saved = Checkpoint(self._index.keys(), self._index.edges, self._index.plain_extras())
+            self._store.save_checkpoint(CHECKPOINT, self._revision, saved.to_bytes())
+            self._checkpointed = self._revision
 
     def close(self) -> None:
-        self._store.close()
+        """Save a checkpoint and release the store. Calling it twice is harmless."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                try:
+                    self.checkpoint()
+                finally:
+                    self._store.close()
 
     def __enter__(self) -> Self:
         return self
@@ -244,14 +312,15 @@ class Engine:
         revision = self._store.commit(name, changes, events)
         apply(revision)
         self._revision = revision
+        self._defaults = self._default_decisions()
         return revision
 
     def _expire_due(self, now: Instant) -> None:
         """Write the end of every boundary whose time has come (the events only)."""
-        due = self._index.due(now)
-        if not due:
+        filed = self._index.boundaries
+        ended = [filed[i] for i in dict.fromkeys(self._index.due(now)) if i in filed]
+        if not ended:
             return
-        ended = [self._index.boundaries[i] for i in due]
         events = [NewEvent("boundary_expired", b.ends or now, _ended_data(b)) for b in ended]
         changes = [Delete("boundaries", {"id": b.id}) for b in ended]
 
@@ -262,8 +331,9 @@ class Engine:
         try:
             self._commit("expire_due", changes, events, apply)
         except BaseException:
-            for b in ended:  # keep them due, for the next attempt
-                self._index.replace_boundary(b)
+            for b in ended:  # keep the ones still filed due, for the next attempt
+                if b.id in filed:
+                    self._index.replace_boundary(b)
             raise
 
     def _person(self, person: object, field: str = "person") -> str:
@@ -411,21 +481,22 @@ class Engine:
                 replace(b, target=after.uri) for b in self._index.boundaries_toward(before.uri)
             ]
             now = self._clock()
-            changes: list[Change] = [
-                Put("addresses", {"uri": before.uri, "person": None}),
-                Put("addresses", {"uri": after.uri, "person": person}),
-            ]
+            # Linking the new address re-points what was set on it while nobody had it.
+            link_changes, link_events, link = self._link_plan(person, after, now)
+            changes: list[Change] = [Put("addresses", {"uri": before.uri, "person": None})]
+            changes += link_changes
             changes += [Put("boundaries", boundary_row(b, b.revision)) for b in moved]
             data = {
                 "person": person,
                 "old": before.uri,
                 "new": after.uri,
                 "boundaries": [b.id for b in moved],
+                "repointed": link_events[0].data["boundaries"],
             }
 
             def apply(_: int) -> None:
                 self._index.unlink(before.uri)
-                self._index.link(after, person)
+                link()
                 for b in moved:
                     self._index.replace_boundary(b)
 
@@ -458,16 +529,32 @@ class Engine:
                 owner, target, kind, scope, channels, starts, ends, duration,
                 disclosure, note, keep_evidence, on_end, now,
             )  # fmt: skip
+            # A repeat: the same boundary, not ended, in force no later than asked.
+            # One asked to take effect earlier than the existing one is a new boundary.
             for existing in self._index.boundaries_of(spec.owner):
-                if _same(existing, spec) and existing.holds_at(max(now, existing.starts)):
+                if (
+                    _same(existing, spec)
+                    and existing.starts <= spec.starts
+                    and existing.holds_at(max(now, existing.starts))
+                ):
                     return existing
-            boundary = replace(spec, id="b_" + secrets.token_hex(8))
+            if is_plain(spec) and spec.starts <= now:
+                # A plain boundary's id follows from what it is: the edges need no ids.
+                code = plain_code(spec.kind, spec.disclosure, spec.keep_evidence)
+                boundary = replace(spec, id=plain_id(spec.owner, spec.target, code))
+                found = self._stored(boundary.id)
+                if found is not None:
+                    return found
+            else:
+                boundary = replace(spec, id="b_" + secrets.token_hex(8))
             revision = self._commit(
                 "set_boundary",
                 [Put("boundaries", boundary_row(boundary, REVISION))],
                 [NewEvent("boundary_set", now, _set_data(boundary))],
                 lambda r: self._index.add_boundary(replace(boundary, revision=r)),
             )
+            if len(self._index.boundaries) > MERGE_AT + self._index.edges.size // 8:
+                self._index.merge()
             return replace(boundary, revision=revision)
 
     def _boundary_spec(
@@ -567,9 +654,7 @@ class Engine:
         with self._lock:
             now = self._clock()
             self._expire_due(now)
-            boundary = (
-                self._index.boundaries.get(boundary_id) if isinstance(boundary_id, str) else None
-            )
+            boundary = self._stored(boundary_id)
             if boundary is None:
                 raise UnknownBoundary(f"no boundary {boundary_id!r}", field="id")
             if restore and boundary.kind is not Kind.BLOCK:
@@ -583,7 +668,7 @@ class Engine:
                 "lift",
                 [Delete("boundaries", {"id": boundary.id})],
                 [NewEvent("boundary_lifted", now, data)],
-                lambda _: self._index.remove_boundary(boundary.id),
+                lambda _: self._index.remove(boundary),
             )
             return Lifted(boundary, revision, ended=True)
 
@@ -678,12 +763,99 @@ class Engine:
         when = to_instant(at)
         return self._clock() if when is None else when
 
+    # -- the bulk path ---------------------------------------------------------
+
+    def bulk_import(
+        self,
+        persons: Sequence[str],
+        owners: npt.ArrayLike,
+        targets: npt.ArrayLike,
+        kinds: npt.ArrayLike,
+        *,
+        progress: Callable[[int], None] | None = None,
+        chunk: int = 200_000,
+    ) -> int:
+        """Import new persons and plain boundaries among them, in bulk.
+
+        ``owners[i]`` holds a boundary of kind ``list(Kind)[kinds[i]]`` (silent,
+        everywhere, no end) toward ``targets[i]``; both index ``persons``. Each
+        chunk is one transaction; ``progress(n)`` hears how many boundaries are
+        stored so far. Returns the revision of the last chunk.
+        """
+        import numpy as np
+
+        o = np.asarray(owners, np.int64)
+        t = np.asarray(targets, np.int64)
+        k = np.asarray(kinds, np.int64)
+        ids = list(persons)
+        with self._lock:
+            self._check_import(ids, o, t, k)
+            now = self._clock()
+            codes = (k * 4).astype(np.uint8)  # silent, no evidence: see plain_code
+            self._store.bulk_insert(
+                "import_persons",
+                "persons",
+                lambda _: ((p, None, now) for p in ids),
+                NewEvent("persons_imported", now, {"count": len(ids)}),
+            )
+            for p in ids:
+                self._index.add_person(p, None)
+            for lo in range(0, o.size, chunk):
+                rows = zip(o[lo : lo + chunk].tolist(), t[lo : lo + chunk].tolist(),
+                           codes[lo : lo + chunk].tolist(), strict=True)  # fmt: skip
+                self._revision = self._store.bulk_insert(
+                    "import_boundaries",
+                    "boundaries",
+                    lambda r, rows=rows: _plain_rows(ids, rows, now, r),  # type: ignore[misc]
+                    NewEvent("boundaries_imported", now, {"count": min(chunk, o.size - lo)}),
+                )
+                if progress is not None:
+                    progress(min(lo + chunk, o.size))
+            number = np.array([self._index.person_number(p) for p in ids], np.int64)
+            self._index.add_edges(number[o], number[t], codes)
+            self._defaults = self._default_decisions()
+            self.checkpoint()
+            return self._revision
+
+    def _check_import(self, ids: list[str], o: I64Array, t: I64Array, k: I64Array) -> None:
+        import numpy as np
+
+        from .core.edges import first_per_pair
+
+        for p in ids:
+            check_person_id(p)
+            if self._index.has_person(p):
+                raise PersonExists(f"person {p!r} exists already", field="persons")
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("persons must not repeat", field="persons")
+        if not (o.size == t.size == k.size):
+            raise InvalidInput("owners, targets and kinds must be as long", field="owners")
+        if o.size and (min(o.min(), t.min()) < 0 or max(o.max(), t.max()) >= len(ids)):
+            raise InvalidInput("owners and targets must index persons", field="owners")
+        if np.any(o == t):
+            raise SelfBoundary("a boundary needs two people", field="targets")
+        if np.any((k < 0) | (k >= len(Kind)) | (k == list(Kind).index(Kind.SPACE))):
+            raise InvalidBoundary("kinds index list(Kind); a space needs an end", field="kinds")
+        if not first_per_pair(o, t).all():
+            raise InvalidInput("at most one boundary per (owner, target)", field="owners")
+
+    def _default_decisions(self) -> dict[Action, Decision]:
+        """What each action decides with no boundary at all, at the current revision."""
+        return {a: replace(DEFAULT_DECISION[a], revision=self._revision) for a in Action}
+
     def decide(self, interaction: Interaction) -> Decision:
         """May this reach that person, and what does each side see?"""
         index = self._index
         action = interaction.action
         if action.__class__ is not Action:
             action = parse_enum(Action, action, "action")
+        # The common case, two persons with no boundary either way, costs two
+        # dict lookups and one probe of the pair filter.
+        a = index.person_number(interaction.actor)
+        if a is not None:
+            b = index.person_number(interaction.target)
+            if b is not None and index.quiet_numbers(a, b):
+                return self._defaults[action]
         return decide_parties(
             index,
             index.resolve(interaction.actor),
@@ -712,6 +884,68 @@ class Engine:
     def decide_many(self, interactions: Iterable[Interaction]) -> list[Decision]:
         return [self.decide(i) for i in interactions]
 
+    # -- batch reads on person numbers ----------------------------------------
+
+    def person_number(self, person: str) -> int:
+        """The small integer that stands for ``person`` in the batch reads."""
+        number = self._index.person_number(self._person(person))
+        assert number is not None  # a known person id always has one
+        return number
+
+    def person_numbers(self, persons: Iterable[str]) -> npt.NDArray[np.int64]:
+        import numpy as np
+
+        return np.array([self.person_number(p) for p in persons], np.int64)
+
+    def decide_ids(
+        self,
+        actors: npt.ArrayLike,
+        action: Action | str,
+        targets: npt.ArrayLike,
+        *,
+        at: When = None,
+    ) -> npt.NDArray[np.uint8]:
+        """``decide`` for arrays of person numbers: each entry indexes ``list(Outcome)``."""
+        return decide_numbers(
+            self._index,
+            actors,
+            parse_enum(Action, action, "action"),
+            targets,
+            at=self._at(at),
+            revision=self._revision,
+            policy=self._policy,
+        )
+
+    def visible_ids(
+        self, viewer: int, authors: npt.ArrayLike, *, at: When = None
+    ) -> npt.NDArray[np.bool_]:
+        """For each author number, whether ``viewer`` may see their posts."""
+        return shown_numbers(
+            self._index,
+            int(viewer),
+            authors,
+            at=self._at(at),
+            revision=self._revision,
+            policy=self._policy,
+        )
+
+    def audience_ids(
+        self, author: int, candidates: npt.ArrayLike, *, at: When = None
+    ) -> npt.NDArray[np.bool_]:
+        """For each candidate number, whether ``author``'s new post may reach them."""
+        return audience_numbers(
+            self._index,
+            int(author),
+            candidates,
+            at=self._at(at),
+            revision=self._revision,
+            policy=self._policy,
+        )
+
+    def index_nbytes(self) -> dict[str, int]:
+        """Memory of the index by part; ``interning`` is the person and address ids."""
+        return self._index.nbytes()
+
     def visible(self, viewer: str, items: Sequence[Item], *, at: When = None) -> list[Visibility]:
         """For each item, whether ``viewer`` may see it, through everyone it carries."""
         return visible(
@@ -734,8 +968,19 @@ class Engine:
             policy=self._policy,
         )
 
-    def boundary(self, boundary_id: str) -> Boundary:
+    def _stored(self, boundary_id: object) -> Boundary | None:
+        """A boundary by id: from the overlay, or from the store for an edge."""
+        if not isinstance(boundary_id, str):
+            return None
         found = self._index.boundaries.get(boundary_id)
+        if found is not None:
+            return found
+        with self._lock:
+            rows = self._store.select("boundaries", {"id": boundary_id})
+        return boundary_from_row(rows[0]) if rows else None
+
+    def boundary(self, boundary_id: str) -> Boundary:
+        found = self._stored(boundary_id)
         if found is None:
             raise UnknownBoundary(f"no boundary {boundary_id!r}", field="id")
         return found
@@ -744,7 +989,10 @@ class Engine:
         """The owner's boundaries that have not ended (including ones yet to start)."""
         owner = self._person(owner, "owner")
         when = self._at(at)
-        return [b for b in self._index.boundaries_of(owner) if b.ends is None or when < b.ends]
+        with self._lock:
+            rows = self._store.select("boundaries", {"owner": owner})
+        found = sorted((boundary_from_row(r) for r in rows), key=lambda b: (b.revision, b.id))
+        return [b for b in found if b.ends is None or when < b.ends]
 
     def contacts(self, owner: str) -> list[str]:
         return self._index.contacts_of(self._person(owner, "owner"))
@@ -754,6 +1002,19 @@ class Engine:
         with self._lock:
             self._expire_due(self._clock())
         return self._store.events(after, limit)
+
+
+def _plain_rows(
+    ids: list[str], rows: Iterable[tuple[int, int, int]], now: Instant, revision: int
+) -> Iterator[tuple[object, ...]]:
+    """Boundary rows, in ``TABLES`` order, for plain (owner, target, code) triples."""
+    for o, t, code in rows:
+        owner, target = ids[o], ids[t]
+        kind = plain_boundary_kind(code)
+        yield (
+            plain_id(owner, target, code), owner, kind, target, "everywhere", None, now, None,
+            "silent", None, 0, "deliver", None, revision, 1,
+        )  # fmt: skip
 
 
 def _opt_str(value: object) -> str | None:

@@ -95,7 +95,7 @@ def decide_parties(
     policy: Policy,
 ) -> Decision:
     """Decide one interaction between two resolved parties."""
-    if not (index.touched(actor) or index.touched(target)):
+    if index.quiet(actor, target):
         return _default(action, revision)
     if actor.principal is not None and actor.principal == target.principal:
         return _default(action, revision)
@@ -190,7 +190,7 @@ def visible(
         verdict = Visibility(item.id, Outcome.SHOW)
         for person in item.carried():
             other = party(person)
-            if not (index.touched(me) or index.touched(other)):
+            if index.quiet(me, other):
                 continue
             decision = decide_parties(
                 index,
@@ -252,7 +252,7 @@ def audience(
 ) -> list[str]:
     """The candidates whose feeds may receive ``author``'s new post (fan-out on write)."""
     writer = index.resolve(author)
-    if not index.touched(writer):
+    if index.isolated(writer):
         return list(candidates)
     kept: list[str] = []
     for candidate in candidates:

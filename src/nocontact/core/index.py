@@ -13,10 +13,15 @@ how a decision is reached lives in ``decide``.
 from __future__ import annotations
 
 import heapq
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from .addresses import Address, AddressKind, looks_like_address, parse_address
+from .edges import I64, NONE, Edges, edge_code, first_per_pair, plain_boundary
 from .errors import InvalidAddress, InvalidInput
 from .model import Boundary, is_person_id
 
@@ -62,12 +67,18 @@ class Index:
         self._contacts: dict[int, set[int]] = {}
         self.emergencies: dict[str, float] = {}
         self.settings: dict[tuple[str, str], str] = {}
+        #: Plain boundaries as integer edges; the dicts above hold all the others.
+        self.edges = Edges.empty()
+        #: Pairs (owner << 32 | target) whose edge was removed since ``edges`` was built.
+        self._dead: set[int] = set()
 
     # -- interning --------------------------------------------------------
 
     def intern(self, key: str, parsed: Address | None = None) -> int:
         found = self._ids.get(key)
         if found is not None:
+            if parsed is not None and found not in self._parsed:
+                self._parsed[found] = parsed
             return found
         number = len(self._keys)
         self._ids[key] = number
@@ -202,8 +213,97 @@ class Index:
         self._by_target[boundary.target_person or boundary.target].discard(boundary_id)
         return boundary
 
+    def remove(self, boundary: Boundary) -> None:
+        """Remove a boundary, wherever it is filed (the overlay, or an edge)."""
+        if boundary.id in self.boundaries:
+            self.remove_boundary(boundary.id)
+            return
+        pair = _pair(self._ids[boundary.owner], self._ids[boundary.target])
+        self._dead.add(pair)
+
+    def set_edges(self, edges: Edges) -> None:
+        """Install freshly built edges: they already leave out every removed pair."""
+        self.edges = edges
+        self._dead = set()
+
+    def edge_code(self, owner: int, target: int) -> int:
+        """The code of ``owner``'s plain edge toward ``target``, or ``NONE``."""
+        code = self.edges.code(owner, target)
+        if code != NONE and self._dead and _pair(owner, target) in self._dead:
+            return NONE
+        return code
+
+    def merge(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
+        """Fold the overlay's plain boundaries into new edges; return every plain triple.
+
+        The triples (owners, targets, codes) are what a checkpoint keeps: the
+        edges, and the plain boundaries that share a pair with one (those stay
+        in the overlay).
+        """
+        owners, targets, codes = self.edges.pairs()
+        if self._dead:
+            alive = ~np.isin((owners << 32) | targets, np.fromiter(self._dead, np.int64))
+            owners, targets, codes = owners[alive], targets[alive], codes[alive]
+        loose = [b for b in self.boundaries.values() if edge_code(b) is not None]
+        extra_o, extra_t, extra_c = self.plain_extras()
+        owners = np.concatenate((owners, extra_o))
+        targets = np.concatenate((targets, extra_t))
+        codes = np.concatenate((codes, extra_c))
+        first = first_per_pair(owners, targets)
+        self.set_edges(Edges.build(len(self._keys), owners[first], targets[first], codes[first]))
+        for b, is_edge in zip(loose, first[owners.size - len(loose) :].tolist(), strict=True):
+            if is_edge:
+                self.remove_boundary(b.id)
+        return owners, targets, codes
+
+    def add_edges(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
+        """Add plain boundaries in bulk to the edges (those sharing a pair go to the overlay)."""
+        o, t, c = self.edges.pairs()
+        if self._dead:
+            alive = ~np.isin((o << 32) | t, np.fromiter(self._dead, np.int64))
+            o, t, c = o[alive], t[alive], c[alive]
+        self.load_plain(
+            np.concatenate((o, owners)), np.concatenate((t, targets)), np.concatenate((c, codes))
+        )
+
+    def load_plain(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
+        """Install plain boundaries given as triples: edges, the rest in the overlay."""
+        first = first_per_pair(owners, targets)
+        self.set_edges(Edges.build(len(self._keys), owners[first], targets[first], codes[first]))
+        for o, t, c in zip(*(x[~first].tolist() for x in (owners, targets, codes)), strict=True):
+            self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c))
+
+    def plain_extras(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
+        """The overlay's plain boundaries as triples (after ``merge``: those sharing a pair)."""
+        loose = [(b, c) for b in self.boundaries.values() if (c := edge_code(b)) is not None]
+        return (
+            np.array([self._ids[b.owner] for b, _ in loose], np.int64),
+            np.array([self._ids[b.target] for b, _ in loose], np.int64),
+            np.array([c for _, c in loose], np.uint8),
+        )
+
+    def load_plain_extras(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
+        for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True):
+            self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c))
+
+    def nbytes(self) -> dict[str, int]:
+        """Memory by part: the edges exactly, the overlay and the interning estimated."""
+        overlay = sum(sys.getsizeof(b) for b in self.boundaries.values()) + sum(
+            sys.getsizeof(t) for t in (self.boundaries, self._edges, self._filed, self._touched)
+        )
+        interning = sys.getsizeof(self._ids) + sys.getsizeof(self._keys)
+        interning += sum(sys.getsizeof(k) for k in self._keys) + sys.getsizeof(self.names)
+        return {**self.edges.nbytes(), "overlay": overlay, "interning": interning}
+
+    def keys(self) -> list[str]:
+        """Every interned key, by number (what a checkpoint needs to number alike)."""
+        return self._keys
+
+    def dead_pairs(self) -> set[int]:
+        return self._dead
+
     def replace_boundary(self, boundary: Boundary) -> None:
-        self.remove_boundary(boundary.id)
+        self.remove(boundary)
         self.add_boundary(boundary)
 
     def _untouch(self, principal: int) -> None:
@@ -231,20 +331,63 @@ class Index:
         ]
 
     def due(self, now: float) -> list[str]:
-        """Ids of boundaries whose end has come by ``now``, earliest first."""
+        """Ids of boundaries whose end has come by ``now``, earliest first, each once.
+
+        A boundary filed again (re-pointed, moved) leaves its earlier heap entry
+        behind: entries for an end it no longer has are skipped, and repeated
+        entries for the end it has count once.
+        """
         out: list[str] = []
+        seen: set[str] = set()
         while self._expiries and self._expiries[0][0] <= now:
             ends, boundary_id = heapq.heappop(self._expiries)
             current = self.boundaries.get(boundary_id)
-            if current is not None and current.ends == ends:
+            if current is not None and current.ends == ends and boundary_id not in seen:
+                seen.add(boundary_id)
                 out.append(boundary_id)
         return out
 
     # -- lookups on the hot path -------------------------------------------
 
     def touched(self, party: Party) -> bool:
+        """Whether the overlay holds any boundary ``party`` takes part in."""
         touched = self._touched
         return party.principal in touched or party.address in touched
+
+    def quiet_numbers(self, a: int, b: int) -> bool:
+        """``quiet`` for two persons given by number: the hot path of a single decision."""
+        touched = self._touched
+        if a in touched or b in touched:
+            return False
+        edges = self.edges
+        if not edges.maybe(a, b):
+            return True
+        return self.edge_code(a, b) == NONE and self.edge_code(b, a) == NONE
+
+    def quiet(self, a: Party, b: Party) -> bool:
+        """True proves that no boundary holds between ``a`` and ``b``, either way."""
+        if self.touched(a) or self.touched(b):
+            return False
+        p, q = a.principal, b.principal
+        if p is None or q is None or not self.edges.maybe(p, q):
+            return True
+        return self.edge_code(p, q) == NONE and self.edge_code(q, p) == NONE
+
+    def isolated(self, party: Party) -> bool:
+        """True proves that ``party`` takes part in no boundary at all."""
+        if self.touched(party):
+            return False
+        p = party.principal
+        return p is None or not (self.edges.row(p)[0].size or self.edges.column(p)[0].size)
+
+    def touched_numbers(self) -> set[int]:
+        """Every number the overlay holds a boundary for (the rest is all edges)."""
+        return set(self._touched)
+
+    def person_number(self, person: str) -> int | None:
+        """The small integer of a person id (None for an address or a stranger)."""
+        number = self._ids.get(person)
+        return None if number is None or number in self._parsed else number
 
     def between(self, owner: Party, target: Party) -> Iterator[Boundary]:
         """Boundaries ``owner`` holds toward ``target`` (filed ones, then patterns)."""
@@ -254,6 +397,9 @@ class Index:
         edges = self._edges
         if target.principal is not None:
             yield from edges.get(_pair(o, target.principal), ())
+            code = self.edge_code(o, target.principal)
+            if code != NONE:
+                yield plain_boundary(self._keys[o], self._keys[target.principal], code)
         if target.address is not None and target.address != target.principal:
             yield from edges.get(_pair(o, target.address), ())
 

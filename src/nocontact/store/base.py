@@ -9,7 +9,7 @@ boundaries' meaning, of HTTP or of settings: flags are passed in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,6 +48,7 @@ TABLES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "on_end",
             "target_person",
             "revision",
+            "plain",
         ),
     ),
     "contacts": (("owner", "contact"), ()),
@@ -96,8 +97,37 @@ class Snapshot:
 
 
 class Store(Protocol):
-    def load(self) -> Snapshot:
-        """Read every table in bulk, with the revision they reflect."""
+    def load(self, *, skip_plain: bool = False) -> Snapshot:
+        """Read every table in bulk, with the revision they reflect.
+
+        With ``skip_plain`` the boundary rows marked plain are left out: a
+        checkpoint of the index already holds them.
+        """
+        ...
+
+    def select(self, table: str, where: Row) -> list[dict[str, object]]:
+        """The rows of ``table`` whose columns equal ``where``."""
+        ...
+
+    def bulk_insert(
+        self,
+        name: str,
+        table: str,
+        rows: Callable[[int], Iterable[Sequence[object]]],
+        event: NewEvent,
+    ) -> int:
+        """Insert many whole rows and one event, atomically; return the new revision.
+
+        ``rows(revision)`` yields each row's columns in ``TABLES`` order.
+        """
+        ...
+
+    def save_checkpoint(self, name: str, revision: int, data: bytes) -> None:
+        """Keep ``data``, the index as of ``revision``, replacing an older checkpoint."""
+        ...
+
+    def checkpoint(self, name: str) -> tuple[int, bytes] | None:
+        """The checkpoint saved under ``name`` and its revision, if there is one."""
         ...
 
     def commit(self, name: str, changes: Sequence[Change], events: Sequence[NewEvent]) -> int:

@@ -17,7 +17,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -303,14 +303,28 @@ class SQLiteStore:
                     "every write must append an event that records its revision"
                 )
             return self.revision()
+
+        def apply(conn: sqlite3.Connection, revision: int) -> None:
+            for change in changes:
+                conn.execute(*_statement(change, revision))
+
+        return self._transaction(name, apply, events, len(changes))
+
+    def _transaction(
+        self,
+        name: str,
+        apply: Callable[[sqlite3.Connection, int], object],
+        events: Sequence[NewEvent],
+        changes: int = 0,
+    ) -> int:
+        """Run ``apply`` and append ``events`` under the next revision, in one transaction."""
         started = time.perf_counter()
         with self._write_lock:
             conn = self._open(self._writer)
             conn.execute("BEGIN IMMEDIATE")
             try:
                 revision = self._next_revision(conn)
-                for change in changes:
-                    conn.execute(*_statement(change, revision))
+                apply(conn, revision)
                 conn.executemany(_INSERT_EVENT, _event_rows(revision, events))
                 conn.execute("COMMIT")
             except BaseException as exc:
@@ -324,18 +338,70 @@ class SQLiteStore:
             "commit %s: revision %d, %d changes, %d events, %.3f ms",
             name,
             revision,
-            len(changes),
+            changes,
             len(events),
             (time.perf_counter() - started) * 1000,
         )
         return revision
 
-    def load(self) -> Snapshot:
+    def load(self, *, skip_plain: bool = False) -> Snapshot:
         """Every table in bulk, and the revision they reflect, from one read transaction."""
         with self._reading() as conn:
-            tables = {table: self._select_all(conn, table) for table in TABLES}
+            tables = {
+                table: self._select_all(conn, table, skip_plain and table == "boundaries")
+                for table in TABLES
+            }
             revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
         return Snapshot(revision=revision, tables=tables)
+
+    def select(self, table: str, where: Mapping[str, object]) -> list[dict[str, object]]:
+        """The rows of ``table`` whose columns equal ``where``."""
+        keys, others = _columns(table)
+        unknown = set(where) - set(keys) - set(others)
+        if unknown:
+            raise StoreError(f"unknown columns {sorted(unknown)} for table {table!r}")
+        clause = " AND ".join(f"{_quote(c)} = :{c}" for c in where) or "1"
+        with self._reading() as conn:
+            cursor = conn.execute(f"SELECT * FROM {_quote(table)} WHERE {clause}", dict(where))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def bulk_insert(
+        self,
+        name: str,
+        table: str,
+        rows: Callable[[int], Iterable[Sequence[object]]],
+        event: NewEvent,
+    ) -> int:
+        """Insert many whole rows and one event in one transaction named ``name``."""
+        keys, others = _columns(table)
+        cols = keys + others
+        sql = (
+            f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})"
+        )
+        return self._transaction(name, lambda conn, r: conn.executemany(sql, rows(r)), [event])
+
+    def save_checkpoint(self, name: str, revision: int, data: bytes) -> None:
+        """Keep ``data`` as the checkpoint ``name`` as of ``revision``."""
+        with self._write_lock:
+            conn = self._open(self._writer)
+            try:
+                conn.execute(
+                    "INSERT INTO checkpoints (name, revision, data) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET revision = excluded.revision, "
+                    "data = excluded.data",
+                    (name, revision, data),
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"saving checkpoint {name!r} failed: {exc}") from exc
+
+    def checkpoint(self, name: str) -> tuple[int, bytes] | None:
+        with self._reading() as conn:
+            row = conn.execute(
+                "SELECT revision, data FROM checkpoints WHERE name = ?", (name,)
+            ).fetchone()
+        return None if row is None else (int(row[0]), bytes(row[1]))
 
     def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
         """Events with a revision greater than ``after``, oldest first.
@@ -429,7 +495,10 @@ class SQLiteStore:
                 raise StoreError(f"read failed: {exc}") from exc
 
     @staticmethod
-    def _select_all(conn: sqlite3.Connection, table: str) -> list[dict[str, object]]:
-        cursor = conn.execute(f"SELECT * FROM {_quote(table)}")
+    def _select_all(
+        conn: sqlite3.Connection, table: str, skip_plain: bool = False
+    ) -> list[dict[str, object]]:
+        where = " WHERE plain IS NOT 1" if skip_plain else ""
+        cursor = conn.execute(f"SELECT * FROM {_quote(table)}{where}")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]

@@ -1,0 +1,183 @@
+"""Decisions over whole arrays of person numbers: decide_many, feeds and fan-out.
+
+The common path has no Python loop: a pair filter clears almost every pair at
+once, the rest are looked up in the edges, and a small table turns the two codes
+of a pair (the actor's edge toward the target, and the target's toward the
+actor) into an outcome. That table is computed by ``decide_parties`` itself on
+one pair at a time, so the vectorised and the scalar answers cannot disagree.
+Pairs that touch the index's overlay (boundaries that are not plain) or an
+owner inside an emergency window are answered by ``decide_parties``, one by one.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from .decide import Policy, decide_parties
+from .edges import CODES, I64, NONE, lookup, plain_boundary
+from .index import Index, Party
+from .model import PHONE_ACTIONS, Action, Instant, Outcome
+
+U8 = npt.NDArray[np.uint8]
+Mask = npt.NDArray[np.bool_]
+Codes = npt.NDArray[np.int16]
+
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+_SHOW = OUTCOMES.index(Outcome.SHOW)
+
+
+@cache
+def outcome_table(action: Action) -> U8:
+    """``table[own + 1, other + 1]``: the outcome index for a pair's two edge codes."""
+    table = np.empty((CODES + 1, CODES + 1), np.uint8)
+    for own in range(NONE, CODES):
+        for other in range(NONE, CODES):
+            index = Index()
+            index.add_person("a", None)
+            index.add_person("b", None)
+            if own != NONE:
+                index.add_boundary(plain_boundary("a", "b", own))
+            if other != NONE:
+                index.add_boundary(plain_boundary("b", "a", other))
+            decision = decide_parties(
+                index,
+                index.resolve("a"),
+                action,
+                index.resolve("b"),
+                platform=None,
+                at=0.0,
+                revision=0,
+                policy=Policy(),
+            )
+            table[own + 1, other + 1] = OUTCOMES.index(decision.outcome)
+    return table
+
+
+def _numbers(values: npt.ArrayLike) -> I64:
+    return np.asarray(values, np.int64).ravel()
+
+
+def _drop_dead(index: Index, owners: I64, targets: I64, codes: Codes) -> Codes:
+    """Edges removed since the edges were built count as none."""
+    dead = index.dead_pairs()
+    if dead and codes.size:
+        gone = np.fromiter(dead, np.int64, len(dead))
+        codes[np.isin((owners << 32) | targets, gone)] = NONE
+    return codes
+
+
+def _slow(index: Index, numbers: I64, action: Action) -> Mask:
+    """Which entries need the scalar path: the overlay, or an emergency window."""
+    special = index.touched_numbers()
+    if action in PHONE_ACTIONS:
+        paused = (index.person_number(owner) for owner in index.emergencies)
+        special |= {n for n in paused if n is not None}
+    if not special:
+        return np.zeros(numbers.size, np.bool_)
+    return np.isin(numbers, np.fromiter(special, np.int64, len(special)))
+
+
+def decide_numbers(
+    index: Index,
+    actors: npt.ArrayLike,
+    action: Action,
+    targets: npt.ArrayLike,
+    *,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> U8:
+    """Outcome indexes (into ``Outcome``) for each actor's ``action`` toward each target."""
+    a, b = _numbers(actors), _numbers(targets)
+    table = outcome_table(action)
+    out = np.full(a.size, table[0, 0], np.uint8)
+    edges = index.edges
+    hits = np.flatnonzero(edges.maybe_many(a, b))
+    if hits.size:
+        ha, hb = a[hits], b[hits]
+        both = edges.codes(np.concatenate((ha, hb)), np.concatenate((hb, ha)))
+        both = _drop_dead(index, np.concatenate((ha, hb)), np.concatenate((hb, ha)), both)
+        out[hits] = table[both[: hits.size] + 1, both[hits.size :] + 1]
+    slow = np.flatnonzero(_slow(index, a, action) | _slow(index, b, action))
+    for i in slow.tolist():
+        decision = decide_parties(
+            index,
+            Party(int(a[i]), None, None),
+            action,
+            Party(int(b[i]), None, None),
+            platform=None,
+            at=at,
+            revision=revision,
+            policy=policy,
+        )
+        out[i] = OUTCOMES.index(decision.outcome)
+    return out
+
+
+def shown_numbers(
+    index: Index,
+    viewer: int,
+    authors: npt.ArrayLike,
+    *,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> Mask:
+    """For each author, whether ``viewer`` may see their posts (``view_post`` is ``show``)."""
+    return _view(index, viewer, _numbers(authors), viewer_acts=True, at=at, revision=revision,
+                 policy=policy)  # fmt: skip
+
+
+def audience_numbers(
+    index: Index,
+    author: int,
+    candidates: npt.ArrayLike,
+    *,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> Mask:
+    """For each candidate, whether ``author``'s new post may reach their feed."""
+    return _view(index, author, _numbers(candidates), viewer_acts=False, at=at,
+                 revision=revision, policy=policy)  # fmt: skip
+
+
+def _view(
+    index: Index,
+    one: int,
+    many: I64,
+    *,
+    viewer_acts: bool,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> Mask:
+    """``view_post`` between one person and many: ``one`` views them, or they view ``one``."""
+    edges = index.edges
+    from_one = lookup(*edges.row(one), many)  # one's edges toward each of many
+    toward_one = lookup(*edges.column(one), many)  # each of many's edges toward one
+    ones = np.full(many.size, one, np.int64)
+    from_one = _drop_dead(index, ones, many, from_one)
+    toward_one = _drop_dead(index, many, ones, toward_one)
+    own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
+    shown: Mask = outcome_table(Action.VIEW_POST)[own + 1, other + 1] == _SHOW
+    slow = _slow(index, many, Action.VIEW_POST)
+    if index.touched_numbers() and one in index.touched_numbers():
+        slow[:] = True
+    for i in np.flatnonzero(slow).tolist():
+        viewer, author = (one, int(many[i])) if viewer_acts else (int(many[i]), one)
+        decision = decide_parties(
+            index,
+            Party(viewer, None, None),
+            Action.VIEW_POST,
+            Party(author, None, None),
+            platform=None,
+            at=at,
+            revision=revision,
+            policy=policy,
+        )
+        shown[i] = decision.outcome is Outcome.SHOW
+    return shown

@@ -1,0 +1,320 @@
+"""Plain boundaries between persons, packed into compressed sparse rows both ways.
+
+Most boundaries a product holds are plain: a person toward a person, everywhere,
+on every channel, with no end and no note (a block, a mute). Those are kept here
+as integers only: for each owner the sorted target numbers with one code byte
+each (kind, disclosure, evidence), and the same edges filed by target. That is
+about 12 bytes a boundary where a dict of sets spends two hundred, and it answers
+"any boundary between A and B, either way?" with two binary searches over short
+rows, from Python or vectorised over whole batches.
+
+The arrays never change once built; the index keeps later writes in its own
+overlay and a set of removed pairs, and builds a new ``Edges`` to merge them.
+Boundaries that are not plain (patterns, addresses, scopes, channels, ends,
+notes) live in the index's overlay, never here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .model import Boundary, Disclosure, Kind, is_person_id
+
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+U64 = npt.NDArray[np.uint64]
+
+KINDS: tuple[Kind, ...] = tuple(Kind)
+#: Codes run from 0 to CODES - 1: kind * 4 + 2 * (disclosure is unavailable) + evidence.
+CODES = len(KINDS) * 4
+NONE = -1
+
+
+def plain_code(kind: Kind, disclosure: Disclosure, keep_evidence: bool) -> int:
+    return KINDS.index(kind) * 4 + 2 * (disclosure is Disclosure.UNAVAILABLE) + int(keep_evidence)
+
+
+def kind_of(code: int) -> str:
+    return KINDS[code // 4].value
+
+
+def is_plain(b: Boundary) -> bool:
+    """Whether a boundary can be an edge: person to person, everywhere, always, no note."""
+    return (
+        is_person_id(b.target)
+        and b.scope == "everywhere"
+        and b.channels is None
+        and b.ends is None
+        and b.note is None
+        and b.target_person is None
+        and b.on_end.value == "deliver"
+    )
+
+
+def edge_code(b: Boundary) -> int | None:
+    """The code of a boundary kept as an edge (set plain, under its plain id), or None."""
+    if not is_plain(b):
+        return None
+    code = plain_code(b.kind, b.disclosure, b.keep_evidence)
+    return code if b.id == plain_id(b.owner, b.target, code) else None
+
+
+def plain_id(owner: str, target: str, code: int) -> str:
+    """A plain boundary's id follows from what it is, so edges need not store it."""
+    digest = hashlib.blake2b(f"{owner}\0{target}\0{code}".encode(), digest_size=8)
+    return "b_" + digest.hexdigest()
+
+
+def plain_boundary(owner: str, target: str, code: int) -> Boundary:
+    """The boundary an edge stands for, as the deciding code needs it."""
+    kind, rest = divmod(code, 4)
+    return Boundary(
+        id=plain_id(owner, target, code),
+        owner=owner,
+        kind=KINDS[kind],
+        target=target,
+        disclosure=Disclosure.UNAVAILABLE if rest & 2 else Disclosure.SILENT,
+        keep_evidence=bool(rest & 1),
+    )
+
+
+#: Multiplier of the pair filter's hash (an odd 64-bit constant: golden ratio).
+_MUL = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+#: Filter bits per boundary: about 1% false positives with two bits per pair.
+_BITS_PER_EDGE = 20
+
+
+def _filter(lo: I64, hi: I64, words: int) -> U64:
+    """A blocked Bloom filter over unordered pairs: two bits in one 64-bit word per pair."""
+    table = np.zeros(max(words, 1), np.uint64)
+    word, bits = _slots(lo, hi, words)
+    np.bitwise_or.at(table, word, bits)
+    return table
+
+
+def _slots(lo: I64, hi: I64, words: int) -> tuple[I64, U64]:
+    """Where each pair's bits are: the same arithmetic as ``Edges.maybe`` (mod 2**64)."""
+    k = ((lo.astype(np.uint64) << np.uint64(32)) | hi.astype(np.uint64)) * np.uint64(_MUL)
+    word = (((k >> np.uint64(32)) * np.uint64(words)) >> np.uint64(32)).astype(np.int64)
+    one = np.uint64(1)
+    bits = (one << ((k >> np.uint64(20)) & np.uint64(63))) | (
+        one << ((k >> np.uint64(14)) & np.uint64(63))
+    )
+    return word, bits
+
+
+def _rows(n: int, keys: I64, values: I64, codes: U8) -> tuple[I64, I32, U8]:
+    """Sort edges by (key, value) and cut them into rows of ``n`` offsets."""
+    order = np.lexsort((values, keys))
+    keys = keys[order]
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=offsets[1:])
+    return offsets, values[order].astype(np.int32), codes[order]
+
+
+@dataclass(frozen=True, eq=False)
+class Edges:
+    """``n`` numbers' plain boundaries: forward rows by owner, reverse rows by target."""
+
+    n: int
+    fwd_off: I64
+    fwd_tgt: I32
+    fwd_code: U8
+    rev_off: I64
+    rev_src: I32
+    rev_code: U8
+    #: A filter over unordered pairs: a clear bit proves no edge either way.
+    pair_filter: U64
+
+    def __post_init__(self) -> None:
+        # memoryviews index to plain ints an order of magnitude faster than numpy
+        # scalars, which is what the single-decision path needs.
+        object.__setattr__(self, "_off", self.fwd_off.data)
+        object.__setattr__(self, "_tgt", self.fwd_tgt.data)
+        object.__setattr__(self, "_code", self.fwd_code.data)
+        object.__setattr__(self, "_words", self.pair_filter.data)
+        object.__setattr__(self, "_nwords", int(self.pair_filter.size))
+
+    @classmethod
+    def empty(cls) -> Edges:
+        return cls.build(0, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8))
+
+    @classmethod
+    def build(
+        cls, n: int, owners: npt.ArrayLike, targets: npt.ArrayLike, codes: npt.ArrayLike
+    ) -> Edges:
+        """Edges from parallel arrays, at most one per (owner, target): see ``first_per_pair``."""
+        o = np.asarray(owners, np.int64)
+        t = np.asarray(targets, np.int64)
+        c = np.asarray(codes, np.uint8)
+        fwd_off, fwd_tgt, fwd_code = _rows(n, o, t, c)
+        rev_off, rev_src, rev_code = _rows(n, t, o, c)
+        words = -(-o.size * _BITS_PER_EDGE // 64)
+        pair_filter = _filter(np.minimum(o, t), np.maximum(o, t), words)
+        return cls(n, fwd_off, fwd_tgt, fwd_code, rev_off, rev_src, rev_code, pair_filter)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Edges:
+        n = int(arrays["fwd_off"].size) - 1
+        return cls(n, *(arrays[name] for name in _ARRAYS))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in _ARRAYS}
+
+    @property
+    def size(self) -> int:
+        return int(self.fwd_tgt.size)
+
+    def nbytes(self) -> dict[str, int]:
+        forward = self.fwd_off.nbytes + self.fwd_tgt.nbytes + self.fwd_code.nbytes
+        reverse = self.rev_off.nbytes + self.rev_src.nbytes + self.rev_code.nbytes
+        return {
+            "forward rows": forward,
+            "reverse rows": reverse,
+            "pair filter": self.pair_filter.nbytes,
+        }
+
+    # -- one pair, from Python ------------------------------------------------
+
+    def maybe(self, a: int, b: int) -> bool:
+        """False proves there is no edge between ``a`` and ``b`` either way."""
+        k = (((a << 32) | b) if a < b else ((b << 32) | a)) * _MUL & _MASK
+        w = self._words[((k >> 32) * self._nwords) >> 32]  # type: ignore[attr-defined]
+        return bool((w >> ((k >> 20) & 63)) & (w >> ((k >> 14) & 63)) & 1)
+
+    def code(self, owner: int, target: int) -> int:
+        """The code of ``owner``'s plain boundary toward ``target``, or ``NONE``."""
+        if owner >= self.n:
+            return NONE
+        off: memoryview = self._off  # type: ignore[attr-defined]
+        lo = off[owner]
+        hi = off[owner + 1]
+        if lo == hi:
+            return NONE
+        tgt: memoryview = self._tgt  # type: ignore[attr-defined]
+        i = bisect_left(tgt, target, lo, hi)
+        if i != hi and tgt[i] == target:
+            return int(self._code[i])  # type: ignore[attr-defined]
+        return NONE
+
+    # -- whole batches ----------------------------------------------------------
+
+    def maybe_many(self, a: I64, b: I64) -> npt.NDArray[np.bool_]:
+        """For each pair, False proves there is no edge between them either way."""
+        if not self.size:
+            return np.zeros(a.size, np.bool_)
+        nwords: int = self._nwords  # type: ignore[attr-defined]
+        word, bits = _slots(np.minimum(a, b), np.maximum(a, b), nwords)
+        found: npt.NDArray[np.bool_] = (self.pair_filter[word] & bits) == bits
+        return found
+
+    def codes(self, owners: I64, targets: I64) -> npt.NDArray[np.int16]:
+        """For each pair, the code of the owner's boundary toward the target, or ``NONE``."""
+        out = np.full(owners.size, NONE, np.int16)
+        inside = np.flatnonzero(owners < self.n)
+        if inside.size != owners.size:
+            owners, targets = owners[inside], targets[inside]
+        else:
+            inside = np.arange(owners.size)
+        lo = self.fwd_off[owners]
+        end = self.fwd_off[owners + 1]
+        live = lo < end
+        who, lo, hi, want = inside[live], lo[live], end[live], targets[live]
+        end = hi
+        tgt = self.fwd_tgt
+        # A binary search in every row at once; pairs leave as their row is exhausted.
+        while who.size:
+            mid = (lo + hi) >> 1
+            less = tgt[mid] < want
+            lo = np.where(less, mid + 1, lo)
+            hi = np.where(less, hi, mid)
+            done = lo >= hi
+            if not done.any():
+                continue
+            at, stop, got, whom = lo[done], end[done], want[done], who[done]
+            found = at < stop
+            at, got, whom = at[found], got[found], whom[found]
+            hit = tgt[at] == got
+            out[whom[hit]] = self.fwd_code[at[hit]]
+            going = ~done
+            who, lo, hi, want, end = who[going], lo[going], hi[going], want[going], end[going]
+        return out
+
+    def row(self, owner: int) -> tuple[I32, U8]:
+        """``owner``'s targets, sorted, and their codes."""
+        if owner >= self.n:
+            return _NO_ROW
+        lo, hi = self.fwd_off[owner], self.fwd_off[owner + 1]
+        return self.fwd_tgt[lo:hi], self.fwd_code[lo:hi]
+
+    def column(self, target: int) -> tuple[I32, U8]:
+        """Who holds a plain boundary toward ``target``, sorted, and their codes."""
+        if target >= self.n:
+            return _NO_ROW
+        lo, hi = self.rev_off[target], self.rev_off[target + 1]
+        return self.rev_src[lo:hi], self.rev_code[lo:hi]
+
+    def pairs(self) -> tuple[I64, I64, U8]:
+        """Every edge as (owners, targets, codes), sorted by owner then target."""
+        owners = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.fwd_off))
+        return owners, self.fwd_tgt.astype(np.int64), self.fwd_code
+
+
+def first_per_pair(owners: I64, targets: I64) -> npt.NDArray[np.bool_]:
+    """Which entries are the first for their (owner, target): the others cannot be edges."""
+    first = np.zeros(owners.size, np.bool_)
+    if owners.size:
+        _, at = np.unique((owners << 32) | targets, return_index=True)
+        first[at] = True
+    return first
+
+
+_ARRAYS = ("fwd_off", "fwd_tgt", "fwd_code", "rev_off", "rev_src", "rev_code", "pair_filter")
+_NO_ROW: tuple[I32, U8] = (np.empty(0, np.int32), np.empty(0, np.uint8))
+
+
+def lookup(row: I32, codes: U8, wanted: I64) -> npt.NDArray[np.int16]:
+    """For each wanted number, its code in a sorted row, or ``NONE``."""
+    out = np.full(wanted.size, NONE, np.int16)
+    if row.size:
+        at = np.minimum(np.searchsorted(row, wanted), row.size - 1)
+        hit = row[at] == wanted
+        out[hit] = codes[at[hit]]
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    """The index's plain boundaries as of one revision, and the numbering they use."""
+
+    keys: list[str]
+    edges: Edges
+    #: Plain boundaries sharing a pair with an edge: (owners, targets, codes).
+    extras: tuple[I64, I64, U8]
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        o, t, c = self.extras
+        keys = np.frombuffer("\n".join(self.keys).encode(), np.uint8)
+        arrays: dict[str, Any] = {"keys": keys, "extra_o": o, "extra_t": t, "extra_c": c}
+        arrays.update(self.edges.arrays())
+        np.savez(out, **arrays)
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Checkpoint:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            text = arrays["keys"].tobytes().decode()
+            edges = Edges.from_arrays({name: arrays[name] for name in _ARRAYS})
+            extras = (arrays["extra_o"], arrays["extra_t"], arrays["extra_c"])
+        return cls(text.split("\n") if text else [], edges, extras)

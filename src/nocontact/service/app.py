@@ -1,0 +1,271 @@
+"""The ASGI application: one small pipeline from bytes to engine and back.
+
+route → method → API key and scope → content type → body size → strict
+decoding → handler → JSON. Any failure on the way is an RFC 9457 problem
+(:mod:`.problems`); an unexpected exception is logged with its traceback and
+answered as a plain ``internal`` problem, never with the traceback. Nothing is
+written before a request has passed every check. ``/`` is left free for the
+reference web app.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import msgspec
+
+from nocontact.core.errors import NocontactError
+
+from . import logs
+from .ops import all_routes
+from .problems import MEDIA_TYPE, HTTPProblem, Problem, edge, from_error, from_validation, problem
+from .routing import Call, Raw, Route, Router, Stream
+from .settings import Settings
+from .state import Service
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+_JSON_TYPES = ("application/json",)
+_encode = msgspec.json.Encoder().encode
+
+
+class App:
+    """The ASGI callable. The :class:`Service` is opened on startup, closed on shutdown."""
+
+    def __init__(self, settings: Settings, service: Service | None = None) -> None:
+        self.settings = settings
+        self.service = service
+        self.router = Router(all_routes())
+
+    # -- ASGI ------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.open()
+                except Exception as exc:
+                    logs.log(logging.ERROR, "startup failed", error=str(exc))
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def open(self) -> Service:
+        if self.service is None:
+            self.service = Service(self.settings)
+            logs.log(logging.INFO, "store open", db=str(self.service.path))
+        return self.service
+
+    def close(self) -> None:
+        if self.service is not None:
+            self.service.close()
+            logs.log(logging.INFO, "store closed", db=str(self.service.path))
+
+    # -- one request ---------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = logs.now()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+        method: str = scope["method"]
+        route_name = "unmatched"
+        status = 500
+        service = self.open()
+        try:
+            route, params = self._route(scope["path"], method)
+            route_name = route.path
+            call = await self._prepare(route, params, scope, headers, receive, request_id)
+            result = await route.handler(call)
+            status = await self._answer(route, result, send, request_id)
+        except HTTPProblem as raised:
+            status = await self._problem(send, raised.problem, request_id, raised.headers)
+        except NocontactError as error:
+            status = await self._problem(send, from_error(error), request_id)
+        except Exception:
+            logging.getLogger(logs.LOGGER).exception(
+                "internal error", extra={"fields": {"request_id": request_id}}
+            )
+            internal = problem(
+                500, "internal", "Internal error", "an internal error; see the server log"
+            )
+            status = await self._problem(send, internal, request_id)
+        elapsed = logs.now() - started
+        service.metrics.request(method, route_name, status, elapsed)
+        if self.settings.access_log:
+            logs.log(
+                logging.INFO, "request", request_id=request_id, method=method,
+                route=route_name, path=scope["path"], status=status, ms=round(elapsed * 1000, 3),
+            )  # fmt: skip
+
+    def _route(self, path: str, method: str) -> tuple[Route, dict[str, str]]:
+        found = self.router.match(path)
+        if found is None:
+            raise edge("not_found", f"no endpoint {path}")
+        methods, params = found
+        route = methods.get(method)
+        if route is None:
+            allowed = ", ".join(sorted(methods))
+            raise edge(
+                "method_not_allowed", f"{path} answers {allowed}, not {method}", allow=allowed
+            )
+        return route, params
+
+    async def _prepare(
+        self,
+        route: Route,
+        params: dict[str, str],
+        scope: Scope,
+        headers: dict[str, str],
+        receive: Receive,
+        request_id: str,
+    ) -> Call:
+        service = self.open()
+        if route.scope is not None and self.settings.auth:
+            auth = headers.get("authorization", "")
+            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+            key = service.keys.verify(token)
+            if key is None:
+                raise edge(
+                    "unauthorized", "send an API key: Authorization: Bearer nck_...",
+                    www_authenticate='Bearer realm="nocontact"',
+                )  # fmt: skip
+            if not key.allows(route.scope):
+                raise edge("forbidden", f"this endpoint needs a key with scope {route.scope}")
+        query = self._query(route, scope)
+        body: Any = None
+        if route.body is not None:
+            media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if media not in _JSON_TYPES:
+                raise edge(
+                    "unsupported_media_type", "send the body as Content-Type: application/json"
+                )
+            raw = await self._read(headers, receive)
+            try:
+                body = msgspec.json.decode(raw, type=route.body, strict=True)
+            except (msgspec.ValidationError, msgspec.DecodeError) as error:
+                raise from_validation(error) from None
+        return Call(service, params, query, body, headers, request_id)
+
+    def _query(self, route: Route, scope: Scope) -> dict[str, Any]:
+        raw = scope.get("query_string", b"").decode("latin-1")
+        try:
+            pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=False, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            raise edge("invalid_input", "the query string is not valid UTF-8") from None
+        declared = {p.name: p for p in route.query}
+        values: dict[str, Any] = {}
+        for name, value in pairs:
+            param = declared.get(name)
+            if param is None:
+                known = ", ".join(declared) or "none"
+                raise edge(
+                    "invalid_input",
+                    f"unknown query parameter {name!r} (known: {known})",
+                    field=name,
+                )
+            if name in values:
+                raise edge("invalid_input", f"query parameter {name!r} given twice", field=name)
+            values[name] = param.parse(value)
+        for param in route.query:
+            if param.name not in values:
+                if param.required:
+                    raise edge(
+                        "invalid_input",
+                        f"query parameter {param.name} is required",
+                        field=param.name,
+                    )
+                values[param.name] = param.default
+        return values
+
+    async def _read(self, headers: dict[str, str], receive: Receive) -> bytes:
+        limit = self.settings.max_body
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise edge("body_too_large", f"the body may have at most {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise edge("invalid_input", "the client left before sending the body")
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise edge("body_too_large", f"the body may have at most {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    # -- answers -------------------------------------------------------------------
+
+    async def _answer(self, route: Route, result: Any, send: Send, request_id: str) -> int:
+        if isinstance(result, Stream):
+            await send({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", b"text/event-stream; charset=utf-8"),
+                (b"cache-control", b"no-store"),
+                (b"x-request-id", request_id.encode()),
+            ]})  # fmt: skip
+            async for chunk in result.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            return 200
+        if isinstance(result, Raw):
+            body, media, status = result.body, result.media_type.encode(), result.status
+        else:
+            body, media, status = _encode(result), b"application/json", route.status
+        await _send(send, status, body, media, request_id)
+        return status
+
+    async def _problem(
+        self, send: Send, found: Problem, request_id: str, headers: dict[str, str] | None = None
+    ) -> int:
+        found.request_id = request_id
+        extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+        await _send(send, found.status, _encode(found), MEDIA_TYPE.encode(), request_id, extra)
+        return found.status
+
+
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    media: bytes,
+    request_id: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers = [
+        (b"content-type", media),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode()),
+        *(extra or []),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create(settings: Settings | None = None) -> App:
+    """The app, with settings from the environment and config file when none are given."""
+    from .settings import load
+
+    return App(settings or load())

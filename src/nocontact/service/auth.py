@@ -1,0 +1,145 @@
+"""API keys for the products that call the service.
+
+A key is ``nck_<id>_<secret>``; only the SHA-256 of the secret is stored (the
+secret is 32 random bytes, so a fast hash is enough: there is nothing to
+brute-force), in a table of this module's own in the same SQLite file as the
+store. Keys are compared in constant time, also for ids that do not exist.
+Scopes: ``decide`` (decide, visible, audience) and ``admin`` (everything,
+``decide`` included). A revoked key stops working within :data:`CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from nocontact.core.errors import InvalidInput, StoreError
+
+CACHE_SECONDS = 1.0
+PREFIX = "nck_"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS service_api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    hash BLOB NOT NULL,
+    created REAL NOT NULL,
+    revoked REAL
+)
+"""
+_DUMMY = hashlib.sha256(b"no such key").digest()
+
+
+class Scope(StrEnum):
+    DECIDE = "decide"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    id: str
+    name: str
+    scope: Scope
+    created: float
+    revoked: float | None
+
+    def allows(self, needed: Scope) -> bool:
+        return self.scope is Scope.ADMIN or self.scope is needed
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    key: Key
+    hash: bytes
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+class KeyStore:
+    """Keys in the ``service_api_keys`` table of one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            self._conn.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the key table in {path}: {exc}") from exc
+        self._lock = threading.Lock()
+        self._rows: dict[str, _Row] = {}
+        self._loaded = -CACHE_SECONDS
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def create(self, name: str, scope: Scope | str) -> tuple[Key, str]:
+        """A new key; the token is shown once and never stored."""
+        if not name or len(name) > 64:
+            raise InvalidInput("a key needs a name of 1-64 characters", field="name")
+        try:
+            chosen = Scope(scope)
+        except ValueError:
+            raise InvalidInput("scope must be decide or admin", field="scope") from None
+        key_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        key = Key(key_id, name, chosen, time.time(), None)
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO service_api_keys VALUES (?, ?, ?, ?, ?, NULL)",
+                (key_id, name, chosen.value, _digest(secret), key.created),
+            )
+            self._loaded = -CACHE_SECONDS
+        return key, f"{PREFIX}{key_id}_{secret}"
+
+    def revoke(self, key_id: str) -> Key:
+        with self._lock:
+            done = self._conn.execute(
+                "UPDATE service_api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                (time.time(), key_id),
+            )
+            self._loaded = -CACHE_SECONDS
+        if done.rowcount != 1:
+            raise InvalidInput(f"no active key {key_id!r}", field="id")
+        return next(k for k in self.list() if k.id == key_id)
+
+    def list(self) -> list[Key]:
+        return [row.key for row in self._load(force=True).values()]
+
+    def verify(self, token: str | None) -> Key | None:
+        """The key for ``token``, or None; the same work whether or not the id exists."""
+        if not token or not token.startswith(PREFIX):
+            return None
+        key_id, _, secret = token.removeprefix(PREFIX).partition("_")
+        row = self._load().get(key_id)
+        expected = row.hash if row is not None else _DUMMY
+        same = hmac.compare_digest(expected, _digest(secret))
+        if row is None or not same or row.key.revoked is not None:
+            return None
+        return row.key
+
+    def _load(self, *, force: bool = False) -> dict[str, _Row]:
+        now = time.monotonic()
+        if force or now - self._loaded >= CACHE_SECONDS:
+            with self._lock:
+                found = self._conn.execute(
+                    "SELECT id, name, scope, hash, created, revoked FROM service_api_keys"
+                    " ORDER BY created"
+                ).fetchall()
+            self._rows = {
+                r[0]: _Row(Key(r[0], r[1], Scope(r[2]), r[4], r[5]), bytes(r[3])) for r in found
+            }
+            self._loaded = now
+        return self._rows

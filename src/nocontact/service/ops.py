@@ -1,0 +1,58 @@
+"""Operational endpoints beside ``/v1``: metrics, the OpenAPI document, its docs page."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .auth import Scope
+from .openapi import docs_html, document
+from .routes import ROUTES
+from .routing import Call, Raw, Route
+from .state import Service
+
+
+async def metrics_route(call: Call) -> Raw:
+    service = call.service
+    text = service.metrics.render(lambda: _gauges(service))
+    return Raw(text.encode(), "text/plain; version=0.0.4; charset=utf-8")
+
+
+def _gauges(service: Service) -> dict[str, tuple[str, float]]:
+    sizes = service.sizes()
+    out = {
+        "nocontact_revision": ("The revision this worker's index is at.", service.engine.revision)
+    }
+    for table, count in sizes.items():
+        out[f"nocontact_index_{table}"] = (f"{table.capitalize()} in the store and index.", count)
+    return {name: (text, float(value)) for name, (text, value) in out.items()}
+
+
+async def openapi_route(call: Call) -> Raw:
+    return Raw(document_bytes(), "application/json")
+
+
+async def docs_route(call: Call) -> Raw:
+    return Raw(docs_page().encode(), "text/html; charset=utf-8")
+
+
+def all_routes() -> tuple[Route, ...]:
+    return (
+        *ROUTES,
+        Route("GET", "/metrics", "metrics", "Prometheus metrics (needs an admin key)",
+              metrics_route, None, scope=Scope.ADMIN, tag="ops", raw_media="text/plain"),
+        Route("GET", "/openapi.json", "openapi", "This OpenAPI document", openapi_route, None,
+              scope=None, tag="ops", raw_media="application/json"),
+        Route("GET", "/docs", "docs", "This document, to read in a browser", docs_route, None,
+              scope=None, tag="ops", raw_media="text/html"),
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def document_bytes() -> bytes:
+    """The served document, byte for byte what ``docs/openapi.json`` holds."""
+    return document(all_routes()).encode()
+
+
+@lru_cache(maxsize=1)
+def docs_page() -> str:
+    return docs_html(all_routes())

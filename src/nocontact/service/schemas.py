@@ -1,0 +1,293 @@
+"""The JSON shapes of the ``/v1`` API, as msgspec structs.
+
+Requests are decoded strictly (unknown fields are rejected, types are exact)
+straight into these structs; the OpenAPI document's schemas are generated from
+them, so the document and the validation cannot disagree. Times are RFC 3339
+strings with a zone; durations are seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+from nocontact.core.model import (
+    Action,
+    ActorSees,
+    Boundary,
+    Channel,
+    Decision,
+    Disclosure,
+    Event,
+    Explanation,
+    Kind,
+    OnEnd,
+    Outcome,
+    Visibility,
+)
+from nocontact.engine import Person
+
+Time = Annotated[datetime, Meta(tz=True, description="RFC 3339 time with a zone")]
+Text = Annotated[str, Meta(max_length=1024)]
+Id = Annotated[str, Meta(min_length=1, max_length=64)]
+Party = Annotated[
+    str,
+    Meta(min_length=1, max_length=256, description="A person id or an address URI"),
+]
+Note = Annotated[str, Meta(max_length=280)]
+Name = Annotated[str, Meta(max_length=200)]
+Revision = Annotated[int, Meta(ge=0)]
+Seconds = Annotated[float, Meta(gt=0, le=3.2e9)]
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A request body: unknown fields are an error."""
+
+
+# -- requests ------------------------------------------------------------------
+
+
+class PersonIn(Strict):
+    id: Id | None = None
+    name: Name | None = None
+    addresses: Annotated[list[Party], Meta(max_length=100)] = []
+
+
+class AddressIn(Strict):
+    address: Party
+
+
+class ContactIn(Strict):
+    contact: Party
+
+
+class BoundaryIn(Strict):
+    owner: Id
+    target: Party
+    kind: Kind = Kind.BLOCK
+    scope: Annotated[str, Meta(max_length=64)] = "everywhere"
+    channels: Annotated[list[Channel], Meta(min_length=1, max_length=9)] | None = None
+    starts: Time | None = None
+    ends: Time | None = None
+    duration: Seconds | None = None
+    disclosure: Disclosure = Disclosure.SILENT
+    note: Note | None = None
+    keep_evidence: bool = False
+    on_end: OnEnd = OnEnd.DELIVER
+
+
+class Check(Strict):
+    actor: Party
+    action: Action
+    target: Party
+    platform: Annotated[str, Meta(max_length=32)] | None = None
+    at: Time | None = None
+
+
+class DecideIn(Check):
+    #: Who will read the decision: the explanation is included only for its owner.
+    viewer: Party | None = None
+
+
+class BatchIn(Strict):
+    checks: list[Check]
+
+
+class ItemIn(Strict):
+    id: Annotated[str, Meta(min_length=1, max_length=256)]
+    author: Party
+    reposted_by: Party | None = None
+    quoted: Party | None = None
+    reply_to: Party | None = None
+    root: Party | None = None
+    mentions: Annotated[list[Party], Meta(max_length=100)] = []
+
+
+class VisibleIn(Strict):
+    viewer: Party
+    items: Annotated[list[ItemIn], Meta(max_length=10_000)]
+    at: Time | None = None
+
+
+class AudienceIn(Strict):
+    author: Party
+    candidates: Annotated[list[Party], Meta(max_length=100_000)]
+    at: Time | None = None
+
+
+class EmergencyIn(Strict):
+    owner: Id
+    at: Time | None = None
+
+
+# -- responses -----------------------------------------------------------------
+
+
+class PersonOut(msgspec.Struct):
+    id: str
+    name: str | None
+    addresses: list[str]
+    revision: int
+
+
+class BoundaryOut(msgspec.Struct):
+    id: str
+    owner: str
+    kind: Kind
+    target: str
+    target_person: str | None
+    scope: str
+    channels: list[Channel] | None
+    starts: datetime
+    ends: datetime | None
+    disclosure: Disclosure
+    note: str | None
+    keep_evidence: bool
+    on_end: OnEnd
+    revision: int
+
+
+class BoundaryPage(msgspec.Struct):
+    items: list[BoundaryOut]
+    #: Pass as ``after`` for the next page; null on the last page.
+    next: str | None
+    revision: int
+
+
+class LiftOut(msgspec.Struct):
+    id: str
+    #: False for a pledge: its cool-down started, and it ends at ``ends``.
+    ended: bool
+    ends: datetime | None
+    revision: int
+
+
+class ExplanationOut(msgspec.Struct):
+    boundary_id: str
+    owner: str
+    kind: Kind
+    reason: str
+
+
+class DecisionOut(msgspec.Struct):
+    outcome: Outcome
+    actor_sees: ActorSees
+    notify: bool
+    revision: int
+    evidence: bool
+    note: str | None
+    until: datetime | None
+    explanation: ExplanationOut | None
+
+
+class BatchDecision(msgspec.Struct):
+    outcome: Outcome
+    actor_sees: ActorSees
+    notify: bool
+    evidence: bool
+    note: str | None
+    until: datetime | None
+
+
+class BatchOut(msgspec.Struct):
+    decisions: list[BatchDecision]
+    revision: int
+
+
+class VisibilityOut(msgspec.Struct):
+    item: str
+    outcome: Outcome
+    explanation: ExplanationOut | None
+
+
+class VisibleOut(msgspec.Struct):
+    items: list[VisibilityOut]
+    revision: int
+
+
+class AudienceOut(msgspec.Struct):
+    audience: list[str]
+    revision: int
+
+
+class RevisionOut(msgspec.Struct):
+    revision: int
+
+
+class EventOut(msgspec.Struct):
+    revision: int
+    at: datetime
+    type: str
+    data: dict[str, Any]
+
+
+class EventPage(msgspec.Struct):
+    events: list[EventOut]
+    #: Pass as ``after`` for the next page.
+    next_after: int
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+# -- conversions -----------------------------------------------------------------
+
+
+def when(at: float | None) -> datetime | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC)
+
+
+def person_out(p: Person) -> PersonOut:
+    return PersonOut(p.id, p.name, list(p.addresses), p.revision)
+
+
+def boundary_out(b: Boundary) -> BoundaryOut:
+    return BoundaryOut(
+        id=b.id,
+        owner=b.owner,
+        kind=b.kind,
+        target=b.target,
+        target_person=b.target_person,
+        scope=b.scope,
+        channels=sorted(b.channels) if b.channels is not None else None,
+        starts=datetime.fromtimestamp(b.starts, UTC),
+        ends=when(b.ends),
+        disclosure=b.disclosure,
+        note=b.note,
+        keep_evidence=b.keep_evidence,
+        on_end=b.on_end,
+        revision=b.revision,
+    )
+
+
+def explanation_out(e: Explanation | None) -> ExplanationOut | None:
+    return None if e is None else ExplanationOut(e.boundary_id, e.owner, e.kind, e.reason)
+
+
+def decision_out(d: Decision) -> DecisionOut:
+    return DecisionOut(
+        d.outcome,
+        d.actor_sees,
+        d.notify,
+        d.revision,
+        d.evidence,
+        d.note,
+        when(d.until),
+        explanation_out(d.explanation),
+    )
+
+
+def batch_decision(d: Decision) -> BatchDecision:
+    return BatchDecision(d.outcome, d.actor_sees, d.notify, d.evidence, d.note, when(d.until))
+
+
+def visibility_out(v: Visibility) -> VisibilityOut:
+    return VisibilityOut(v.item, v.outcome, explanation_out(v.explanation))
+
+
+def event_out(e: Event) -> EventOut:
+    return EventOut(e.revision, datetime.fromtimestamp(e.at, UTC), e.type, dict(e.data))

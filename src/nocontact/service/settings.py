@@ -1,0 +1,170 @@
+"""Settings of ``nocontact serve``, declared once as data.
+
+Each :class:`Setting` names its key, type, default and help. The CLI flags, the
+documentation and validation all come from :data:`SETTINGS`. A value comes
+from, strongest first: a command-line flag, the environment (``NOCONTACT_KEY``),
+the TOML config file (``--config`` or ``NOCONTACT_CONFIG``), the default. Casts
+are strict, and an error names the key and where the value came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from nocontact.core.errors import InvalidInput
+
+ENV_PREFIX = "NOCONTACT_"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    type: type[str] | type[int] | type[float] | type[bool]
+    default: str | int | float | bool | None
+    help: str
+    #: A flag of its own (``--host``); the others are set by environment or file only.
+    flag: bool = True
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", str, "127.0.0.1", "Address to listen on."),
+    Setting("port", int, 8000, "Port to listen on."),
+    Setting("db", str, None, "SQLite file (default: in the user data folder)."),
+    Setting("workers", int, 1, "Worker processes (each keeps its own index)."),
+    Setting("region", str, "US", "Region for phone numbers without a country code."),
+    Setting("demo", bool, False, "A throwaway database with demo people; no key on 127.0.0.1."),
+    Setting("auth", bool, True, "Require API keys (turn off only on a private loopback).", False),
+    Setting("max_body", int, 4_194_304, "Largest request body accepted, in bytes.", False),
+    Setting("max_batch", int, 10_000, "Most checks in one decide/batch call.", False),
+    Setting("revision_wait", float, 2.0, "Seconds a read waits for min_revision.", False),
+    Setting("log_level", str, "info", "Log level: debug, info, warning, error.", False),
+    Setting("access_log", bool, True, "Log one JSON line per request.", False),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The settings in force; every field is a :data:`SETTINGS` row."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db: str | None = None
+    workers: int = 1
+    region: str = "US"
+    demo: bool = False
+    auth: bool = True
+    max_body: int = 4_194_304
+    max_batch: int = 10_000
+    revision_wait: float = 2.0
+    log_level: str = "info"
+    access_log: bool = True
+
+    def as_env(self) -> dict[str, str]:
+        """The settings as environment variables, to hand them to worker processes."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[_BY_NAME[f.name].env] = (
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                )
+        return out
+
+
+def cast(setting: Setting, value: object, where: str) -> str | int | float | bool | None:
+    """Strictly cast ``value`` to the setting's type; the error names the key and source."""
+    kind = setting.type
+    if value is None:
+        return None
+    try:
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(value, (bool, float)):
+                raise ValueError
+            number = int(str(value).strip())
+            if number < 0:
+                raise ValueError
+            return number
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            result = float(str(value).strip())
+            if result < 0:
+                raise ValueError
+            return result
+        if not isinstance(value, str):
+            raise ValueError
+        return value
+    except ValueError:
+        raise InvalidInput(
+            f"setting {setting.name} (from {where}) must be a {kind.__name__}"
+            f"{' >= 0' if kind in (int, float) else ''}; got {value!r}",
+            field=setting.name,
+        ) from None
+
+
+def load(
+    flags: Mapping[str, object] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Flags beat the environment, which beats the config file, which beats the default."""
+    environ = os.environ if environ is None else environ
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    for key in flags:
+        if key not in _BY_NAME:
+            raise InvalidInput(f"no setting {key!r}", field=key)
+    path = config or environ.get(ENV_PREFIX + "CONFIG")
+    from_file: dict[str, object] = {}
+    if path:
+        try:
+            from_file = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InvalidInput(f"cannot read config file {path}: {exc}", field="config") from None
+        unknown = sorted(set(from_file) - set(_BY_NAME))
+        if unknown:
+            raise InvalidInput(f"config file {path}: unknown settings {unknown}", field="config")
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        if setting.name in flags:
+            values[setting.name] = cast(setting, flags[setting.name], f"--{setting.name}")
+        elif setting.env in environ:
+            values[setting.name] = cast(setting, environ[setting.env], setting.env)
+        elif setting.name in from_file:
+            values[setting.name] = cast(setting, from_file[setting.name], f"config file {path}")
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.workers < 1:
+        raise InvalidInput("setting workers must be at least 1", field="workers")
+    if settings.port > 65535:
+        raise InvalidInput("setting port must be at most 65535", field="port")
+    return settings
+
+
+def markdown() -> str:
+    """The settings table, for the docs."""
+    rows = ["| setting | flag | environment | default | what |", "|---|---|---|---|---|"]
+    for s in SETTINGS:
+        flag = f"`--{s.name.replace('_', '-')}`" if s.flag else ""
+        rows.append(f"| `{s.name}` | {flag} | `{s.env}` | `{s.default}` | {s.help} |")
+    return "\n".join(rows) + "\n"
