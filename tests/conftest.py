@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from nocontact.engine import Engine, EngineConfig
 from nocontact.store.sqlite import SQLiteStore
+
+# CI runs every property at least 2,000 times; a developer's run is quicker.
+settings.register_profile("ci", max_examples=2000, print_blob=True)
+settings.register_profile("dev", max_examples=100)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 #: 2027-01-15T08:00:00Z: far from any epoch edge, easy to read in failures.
 T0 = 1_800_000_000.0

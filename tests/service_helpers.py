@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from nocontact.service.app import App
 from nocontact.service.settings import Settings
@@ -64,8 +63,3 @@ def make_api(tmp_path: Path, **settings: Any) -> Iterator[Api]:
         loop.run_until_complete(client.aclose())
         loop.close()
         app.close()
-
-
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    yield from make_api(tmp_path, revision_wait=0.2)

@@ -32,6 +32,7 @@ ALLOWED = {
     "core": {"core"},
     "store": {"core", "store"},
     "engine": {"core", "store", "engine"},
+    "service": {"core", "store", "engine", "service"},
 }
 
 

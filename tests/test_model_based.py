@@ -167,14 +167,17 @@ class EngineVsModel(RuleBasedStateMachine):
         super().__init__()
         self.now = T0
         self.folder = tempfile.mkdtemp(prefix="nocontact-mbt-")
-        store = SQLiteStore.open(Path(self.folder) / "engine.db", synchronous="OFF")
-        config = EngineConfig(emergency_window=EMERGENCY_WINDOW, pledge_cooldown=PLEDGE_COOLDOWN)
-        self.engine = Engine(store, config=config, clock=lambda: self.now)
+        self.engine = self._open()
         self.model = Reference()
         self.steps = 0
         self.seen_ids: list[str] = []
         self.decided_by_boundary = 0
         self.refused = 0
+
+    def _open(self) -> Engine:
+        store = SQLiteStore.open(Path(self.folder) / "engine.db", synchronous="OFF")
+        config = EngineConfig(emergency_window=EMERGENCY_WINDOW, pledge_cooldown=PLEDGE_COOLDOWN)
+        return Engine(store, config=config, clock=lambda: self.now)
 
     @staticmethod
     def _bucket(n: int) -> str:
@@ -488,6 +491,17 @@ class EngineVsModel(RuleBasedStateMachine):
             lambda: self.engine.set_emergency_lifts_person_blocks(owner, lifts),
         )
 
+    @rule()
+    def fold_into_edges(self) -> None:
+        """Plain boundaries move from the overlay into the packed edges (and a checkpoint)."""
+        self.engine.checkpoint()
+
+    @rule(crash=st.booleans())
+    def reopen(self, crash: bool) -> None:
+        """Close and open again: from the checkpoint, or (after a crash) from the rows."""
+        self.engine.close(checkpoint=not crash)
+        self.engine = self._open()
+
     @rule(seconds=st.sampled_from((0.001, 1.0, 59.0, 600.0, 3600.0, 7201.0, 86400.0, 1e6)))
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -653,7 +667,33 @@ class EngineVsModel(RuleBasedStateMachine):
             assert i.at is not None
             self._compare(got, i.actor, i.action, i.target, i.platform, i.at)
         self._check_feeds(rng, alive)
+        self._check_batches(rng)
         self._check_listings()
+
+    def _check_batches(self, rng: random.Random) -> None:
+        """The vectorised reads on person numbers agree with the model, pair by pair."""
+        people = sorted(self.model.persons)
+        if len(people) < 2:
+            return
+        numbers = {p: self.engine.person_number(p) for p in people}
+        at = self.now
+        action = rng.choice(ACTIONS)
+        pairs = [(a, b) for a in people for b in people if a != b]
+        got = self.engine.decide_ids(
+            [numbers[a] for a, _ in pairs], action, [numbers[b] for _, b in pairs], at=at
+        )
+        outcomes = list(Outcome)
+        for (a, b), code in zip(pairs, got.tolist(), strict=True):
+            want = self.model.decide(a, action, b, platform=None, at=at).outcome
+            assert outcomes[code] is want, (a, action, b, outcomes[code], want)
+        one = rng.choice(people)
+        many = [numbers[p] for p in people]
+        seen = self.engine.visible_ids(numbers[one], many, at=at).tolist()
+        reach = self.engine.audience_ids(numbers[one], many, at=at).tolist()
+        for other, shown, reached in zip(people, seen, reach, strict=True):
+            item = [Item("i", author=other)]
+            assert shown == (self.model.visible(one, item, at) == [Outcome.SHOW]), (one, other)
+            assert reached == (other in self.model.audience(one, [other], at)), (one, other)
 
     def _check_feeds(self, rng: random.Random, alive: list[RBoundary]) -> None:
         people = [*PERSONS, LATE, UNKNOWN_PERSON, *STRANGERS[:1]]

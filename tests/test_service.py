@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,13 @@ import pytest
 from nocontact.engine import Engine
 from nocontact.service.ops import document_bytes
 
-from .service_helpers import Api, api  # noqa: F401
+from .service_helpers import Api, make_api
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    yield from make_api(tmp_path, revision_wait=0.2)
+
 
 ROOT = Path(__file__).parents[1]
 
@@ -213,7 +221,7 @@ def test_events_pages_never_split_a_revision(api: Api) -> None:
     assert [e["type"] for e in rest["events"]] == ["person_added"]
 
 
-class Enough(Exception):
+class Enough(BaseException):
     """The test client has read what it came for."""
 
 
@@ -233,7 +241,10 @@ def test_events_as_server_sent_events(api: Api) -> None:
 
     scope = {
         "type": "http", "method": "GET", "path": "/v1/events", "query_string": b"after=1",
-        "headers": [(b"accept", b"text/event-stream"), (b"authorization", f"Bearer {api.admin}".encode())],
+        "headers": [
+            (b"accept", b"text/event-stream"),
+            (b"authorization", f"Bearer {api.admin}".encode()),
+        ],
     }  # fmt: skip
     with pytest.raises(Enough):
         api.loop.run_until_complete(asyncio.wait_for(api.app(scope, receive, send), 5))  # type: ignore[arg-type]
@@ -260,7 +271,10 @@ def test_health_and_metrics(api: Api) -> None:
 
 
 def test_openapi_document_cannot_drift(api: Api) -> None:
-    """The served OpenAPI document is byte for byte docs/openapi.json (rewrite: python -m nocontact.service.openapi)."""
+    """The served OpenAPI document is byte for byte docs/openapi.json.
+
+    To rewrite it after a change of the API: python -m nocontact.service.openapi
+    """
     served = api.get("/openapi.json", key=None)
     assert served.content == (ROOT / "docs" / "openapi.json").read_bytes() == document_bytes()
     doc = json.loads(served.content)
@@ -269,19 +283,23 @@ def test_openapi_document_cannot_drift(api: Api) -> None:
     assert api.get("/docs", key=None).headers["content-type"].startswith("text/html")
 
 
-# -- problems: bad input touches nothing --------------------------------------------------------------
+# -- problems: bad input touches nothing -------------------------------------------
 
+JSON = {"content-type": "application/json"}
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+HUGE = b'{"id": "' + b"x" * 5_000_000 + b'"}'
 BAD = [
-    ("invalid_json", "POST", "/v1/boundaries", {"content": b"{", "headers": {"content-type": "application/json"}}, 400),
-    ("unknown_field", "POST", "/v1/boundaries", {"json": {"owner": "alex", "target": "sam", "colour": "red"}}, 400),
+    ("invalid_json", "POST", "/v1/boundaries", {"content": b"{", "headers": JSON}, 400),
+    ("unknown_field", "POST", "/v1/boundaries",
+     {"json": {"owner": "alex", "target": "sam", "colour": "red"}}, 400),
     ("wrong_type", "POST", "/v1/boundaries", {"json": {"owner": "alex", "target": 7}}, 400),
     ("not_object", "POST", "/v1/boundaries", {"json": ["alex", "sam"]}, 400),
     ("invalid_address", "POST", "/v1/persons/alex/addresses", {"json": {"address": "tel:12"}}, 400),
     ("self_boundary", "POST", "/v1/boundaries", {"json": {"owner": "sam", "target": "sam"}}, 400),
     ("unknown_id", "DELETE", "/v1/boundaries/b_nope", {}, 404),
     ("wrong_method", "PUT", "/v1/boundaries", {"json": {}}, 405),
-    ("wrong_content_type", "POST", "/v1/boundaries", {"content": b"owner=alex", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 415),
-    ("oversized", "POST", "/v1/persons", {"content": b'{"id": "' + b"x" * 5_000_000 + b'"}', "headers": {"content-type": "application/json"}}, 413),
+    ("wrong_content_type", "POST", "/v1/boundaries", {"content": b"owner=a", "headers": FORM}, 415),
+    ("oversized", "POST", "/v1/persons", {"content": HUGE, "headers": JSON}, 413),
     ("unknown_query", "GET", "/v1/boundaries", {"params": {"owner": "alex", "colour": "red"}}, 400),
     ("bad_query", "GET", "/v1/boundaries", {"params": {"owner": "alex", "limit": "-1"}}, 400),
     ("unknown_route", "GET", "/v1/nothing", {}, 404),
@@ -294,7 +312,7 @@ BAD = [
 def test_bad_input_is_a_problem_and_touches_nothing(
     api: Api, name: str, method: str, path: str, kwargs: dict[str, Any], status: int
 ) -> None:
-    """Every bad request gets an RFC 9457 problem with a code, never a 500, and nothing changes."""
+    """Every bad request gets an RFC 9457 problem with a code, never a 500; nothing changes."""
     people(api)
     block(api)
     before = (api.engine.revision, api.engine.events(0, 1000))
@@ -310,7 +328,7 @@ def test_bad_input_is_a_problem_and_touches_nothing(
 
 
 def test_keys_and_scopes(api: Api, tmp_path: Path) -> None:
-    """No key is 401; a decide key cannot write; a revoked key stops working; only hashes are kept."""
+    """No key is 401; a decide key cannot write; a revoked key fails; only hashes are kept."""
     ask = {"actor": "sam", "action": "message", "target": "alex"}
     problem(api.post("/v1/decide", ask, key=None), 401, "unauthorized")
     problem(api.post("/v1/decide", ask, key="nck_000000000000_guess"), 401, "unauthorized")
@@ -322,8 +340,10 @@ def test_keys_and_scopes(api: Api, tmp_path: Path) -> None:
     keys.revoke(key.id)
     problem(api.post("/v1/decide", ask, key=token), 401, "unauthorized")
     with sqlite3.connect(tmp_path / "service.db") as conn:
-        stored = conn.execute("SELECT group_concat(hash) FROM service_api_keys").fetchone()[0]
-    assert token.rsplit("_", 1)[1].encode() not in stored
+        stored = [bytes(r[0]) for r in conn.execute("SELECT hash FROM service_api_keys")]
+    secret = token.split("_", 2)[2]
+    assert hashlib.sha256(secret.encode()).digest() in stored
+    assert not any(secret.encode() in h for h in stored)
 
 
 # -- freshness -----------------------------------------------------------------------------

@@ -599,15 +599,14 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
     if settings.demo:
         settings, token = server.prepare_demo(settings)
     url = f"http://{settings.host}:{settings.port}"
-    click.echo(f"nocontact serving {url}  (API docs: {url}/docs)", err=True)
+    click.echo(f"nocontact serving {url}  (API docs: {url}/docs)")
     if token:
-        click.echo(f"demo database: {settings.db}", err=True)
-        click.echo(f"demo admin key: {token}", err=True)
+        click.echo(f"demo database: {settings.db}")
+        click.echo(f"demo admin key: {token}")
         click.echo(
             f"try: curl -s {url}/v1/decide -H 'Authorization: Bearer {token}' "
             "-H 'Content-Type: application/json' "
             """-d '{"actor": "sam", "action": "message", "target": "alex"}'""",
-            err=True,
         )
     server.run(settings)
 
@@ -694,7 +693,20 @@ Examples:
   nocontact bench --skip postgres --skip redis           # no servers here
   nocontact bench --people 100000 --boundaries 1000000 --out /tmp/B.md --plot /tmp/b.png
   nocontact bench --postgres-dsn "host=db dbname=bench user=me" --redis-url redis://cache/15
+  nocontact bench --http                                 # the HTTP service, into BENCHMARKS.md
 """
+)
+@click.option(
+    "--http",
+    is_flag=True,
+    help="Measure the HTTP service instead: single decides and batches on 127.0.0.1.",
+)
+@click.option(
+    "--http-seconds",
+    type=click.FloatRange(min=0.5),
+    default=5.0,
+    show_default=True,
+    help="With --http: how long each measurement runs.",
 )
 @click.option(
     "--people",
@@ -751,6 +763,8 @@ Examples:
     help="Redis logical database to compare with: it must hold nothing else; emptied after.",
 )
 def bench(
+    http: bool,
+    http_seconds: float,
     people: int,
     boundaries: int,
     seed: int,
@@ -779,6 +793,16 @@ def bench(
     from pathlib import Path
 
     from rich.console import Console
+
+    if http:
+        from .service import bench_http
+
+        parts = ["nocontact", "bench", "--http", "--http-seconds", str(http_seconds)]
+        found = bench_http.run(http_seconds, shlex.join(parts))
+        bench_http.write(found, Path(out))
+        click.echo(bench_http.markdown(found))
+        click.echo(f"wrote the HTTP section of {out}")
+        return
 
     from .bench import report
     from .bench.baselines import Servers

@@ -271,13 +271,14 @@ class Engine:
             self._store.save_checkpoint(CHECKPOINT, self._revision, saved.to_bytes())
             self._checkpointed = self._revision
 
-    def close(self) -> None:
-        """Save a checkpoint and release the store. Calling it twice is harmless."""
+    def close(self, *, checkpoint: bool = True) -> None:
+        """Save a checkpoint (unless told not to) and release the store. Idempotent."""
         with self._lock:
             if not self._closed:
                 self._closed = True
                 try:
-                    self.checkpoint()
+                    if checkpoint:
+                        self.checkpoint()
                 finally:
                     self._store.close()
 
@@ -846,16 +847,16 @@ class Engine:
     def decide(self, interaction: Interaction) -> Decision:
         """May this reach that person, and what does each side see?"""
         index = self._index
+        # The common case, two persons with no boundary either way, is answered
+        # by a few dict lookups and two signature words.
+        if index.quiet_ids(interaction.actor, interaction.target):
+            try:
+                return self._defaults[interaction.action]  # a StrEnum: "message" works too
+            except (KeyError, TypeError):
+                pass  # not an action: parse_enum below says so
         action = interaction.action
         if action.__class__ is not Action:
             action = parse_enum(Action, action, "action")
-        # The common case, two persons with no boundary either way, costs two
-        # dict lookups and one probe of the pair filter.
-        a = index.person_number(interaction.actor)
-        if a is not None:
-            b = index.person_number(interaction.target)
-            if b is not None and index.quiet_numbers(a, b):
-                return self._defaults[action]
         return decide_parties(
             index,
             index.resolve(interaction.actor),
@@ -882,7 +883,16 @@ class Engine:
         )
 
     def decide_many(self, interactions: Iterable[Interaction]) -> list[Decision]:
-        return [self.decide(i) for i in interactions]
+        """``decide`` for many interactions: the quiet pairs are found all at once."""
+        items = list(interactions)
+        quiet = self._index.quiet_many([i.actor for i in items], [i.target for i in items])
+        defaults, decide = self._defaults, self.decide
+        return [
+            defaults[i.action]
+            if q and isinstance(i.action, str) and i.action in defaults
+            else decide(i)
+            for i, q in zip(items, quiet.tolist(), strict=True)
+        ]
 
     # -- batch reads on person numbers ----------------------------------------
 

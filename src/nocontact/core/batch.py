@@ -17,13 +17,13 @@ import numpy as np
 import numpy.typing as npt
 
 from .decide import Policy, decide_parties
-from .edges import CODES, I64, NONE, lookup, plain_boundary
+from .edges import ABSENT, CODES, I64, lookup, plain_boundary
 from .index import Index, Party
 from .model import PHONE_ACTIONS, Action, Instant, Outcome
 
 U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
-Codes = npt.NDArray[np.int16]
+Codes = npt.NDArray[np.uint8]
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 _SHOW = OUTCOMES.index(Outcome.SHOW)
@@ -31,16 +31,16 @@ _SHOW = OUTCOMES.index(Outcome.SHOW)
 
 @cache
 def outcome_table(action: Action) -> U8:
-    """``table[own + 1, other + 1]``: the outcome index for a pair's two edge codes."""
+    """``table[own, other]``: the outcome index for a pair's two edge codes (or ``ABSENT``)."""
     table = np.empty((CODES + 1, CODES + 1), np.uint8)
-    for own in range(NONE, CODES):
-        for other in range(NONE, CODES):
+    for own in range(CODES + 1):
+        for other in range(CODES + 1):
             index = Index()
             index.add_person("a", None)
             index.add_person("b", None)
-            if own != NONE:
+            if own != ABSENT:
                 index.add_boundary(plain_boundary("a", "b", own))
-            if other != NONE:
+            if other != ABSENT:
                 index.add_boundary(plain_boundary("b", "a", other))
             decision = decide_parties(
                 index,
@@ -52,7 +52,7 @@ def outcome_table(action: Action) -> U8:
                 revision=0,
                 policy=Policy(),
             )
-            table[own + 1, other + 1] = OUTCOMES.index(decision.outcome)
+            table[own, other] = OUTCOMES.index(decision.outcome)
     return table
 
 
@@ -65,13 +65,13 @@ def _drop_dead(index: Index, owners: I64, targets: I64, codes: Codes) -> Codes:
     dead = index.dead_pairs()
     if dead and codes.size:
         gone = np.fromiter(dead, np.int64, len(dead))
-        codes[np.isin((owners << 32) | targets, gone)] = NONE
+        codes[np.isin((owners << 32) | targets, gone)] = ABSENT
     return codes
 
 
 def _slow(index: Index, numbers: I64, action: Action) -> Mask:
     """Which entries need the scalar path: the overlay, or an emergency window."""
-    special = index.touched_numbers()
+    special = set(index.touched_numbers())
     if action in PHONE_ACTIONS:
         paused = (index.person_number(owner) for owner in index.emergencies)
         special |= {n for n in paused if n is not None}
@@ -93,14 +93,14 @@ def decide_numbers(
     """Outcome indexes (into ``Outcome``) for each actor's ``action`` toward each target."""
     a, b = _numbers(actors), _numbers(targets)
     table = outcome_table(action)
-    out = np.full(a.size, table[0, 0], np.uint8)
+    out = np.full(a.size, table[ABSENT, ABSENT], np.uint8)
     edges = index.edges
     hits = np.flatnonzero(edges.maybe_many(a, b))
     if hits.size:
         ha, hb = a[hits], b[hits]
         both = edges.codes(np.concatenate((ha, hb)), np.concatenate((hb, ha)))
         both = _drop_dead(index, np.concatenate((ha, hb)), np.concatenate((hb, ha)), both)
-        out[hits] = table[both[: hits.size] + 1, both[hits.size :] + 1]
+        out[hits] = table[both[: hits.size], both[hits.size :]]
     slow = np.flatnonzero(_slow(index, a, action) | _slow(index, b, action))
     for i in slow.tolist():
         decision = decide_parties(
@@ -157,16 +157,28 @@ def _view(
 ) -> Mask:
     """``view_post`` between one person and many: ``one`` views them, or they view ``one``."""
     edges = index.edges
-    from_one = lookup(*edges.row(one), many)  # one's edges toward each of many
-    toward_one = lookup(*edges.column(one), many)  # each of many's edges toward one
-    ones = np.full(many.size, one, np.int64)
-    from_one = _drop_dead(index, ones, many, from_one)
-    toward_one = _drop_dead(index, many, ones, toward_one)
-    own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
-    shown: Mask = outcome_table(Action.VIEW_POST)[own + 1, other + 1] == _SHOW
-    slow = _slow(index, many, Action.VIEW_POST)
-    if index.touched_numbers() and one in index.touched_numbers():
-        slow[:] = True
+    row, row_codes = edges.row(one)  # one's edges toward each of many
+    column, column_codes = edges.column(one)  # each of many's edges toward one
+    shown: Mask = np.ones(many.size, np.bool_)
+    if row.size or column.size:
+        # Only the many whose bit is set in one's signature can share an edge with one.
+        word = edges.sig[one : one + 1].view(np.int64)
+        near = np.flatnonzero((word >> (many & 63)) & 1)
+        if near.size:
+            some = many[near]
+            from_one = lookup(row, row_codes, some)
+            toward_one = lookup(column, column_codes, some)
+            if index.dead_pairs():
+                ones = np.full(some.size, one, np.int64)
+                from_one = _drop_dead(index, ones, some, from_one)
+                toward_one = _drop_dead(index, some, ones, toward_one)
+            own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
+            shown[near] = show_table()[own, other]
+    if not index.touched_numbers():
+        return shown
+    slow = np.ones(many.size, np.bool_)
+    if one not in index.touched_numbers():
+        slow = _slow(index, many, Action.VIEW_POST)
     for i in np.flatnonzero(slow).tolist():
         viewer, author = (one, int(many[i])) if viewer_acts else (int(many[i]), one)
         decision = decide_parties(
@@ -180,4 +192,11 @@ def _view(
             policy=policy,
         )
         shown[i] = decision.outcome is Outcome.SHOW
+    return shown
+
+
+@cache
+def show_table() -> Mask:
+    """``show_table()[own, other]``: whether ``view_post`` shows, by the two codes."""
+    shown: Mask = outcome_table(Action.VIEW_POST) == _SHOW
     return shown

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +65,8 @@ class Index:
         self._touched: dict[int, int] = {}  # principal -> boundaries it takes part in
         self._expiries: list[tuple[float, str]] = []
         self._contacts: dict[int, set[int]] = {}
+        #: Addresses, and persons the overlay holds boundaries for: no fast path for them.
+        self._not_plain: set[int] = set()
         self.emergencies: dict[str, float] = {}
         self.settings: dict[tuple[str, str], str] = {}
         #: Plain boundaries as integer edges; the dicts above hold all the others.
@@ -79,12 +81,14 @@ class Index:
         if found is not None:
             if parsed is not None and found not in self._parsed:
                 self._parsed[found] = parsed
+                self._not_plain.add(found)
             return found
         number = len(self._keys)
         self._ids[key] = number
         self._keys.append(key)
         if parsed is not None:
             self._parsed[number] = parsed
+            self._not_plain.add(number)
         return number
 
     def key(self, number: int) -> str:
@@ -188,8 +192,8 @@ class Index:
         else:
             filed = _pair(owner, target)
             self._edges.setdefault(filed, []).append(boundary)
-            self._touched[target] = self._touched.get(target, 0) + 1
-        self._touched[owner] = self._touched.get(owner, 0) + 1
+            self._touch(target)
+        self._touch(owner)
         self._filed[boundary.id] = filed
         self.boundaries[boundary.id] = boundary
         self._by_owner.setdefault(boundary.owner, set()).add(boundary.id)
@@ -312,6 +316,12 @@ class Index:
             self._touched[principal] = left
         else:
             del self._touched[principal]
+            if principal not in self._parsed:
+                self._not_plain.discard(principal)
+
+    def _touch(self, principal: int) -> None:
+        self._touched[principal] = self._touched.get(principal, 0) + 1
+        self._not_plain.add(principal)
 
     def boundaries_of(self, owner: str) -> list[Boundary]:
         ids = self._by_owner.get(owner, set())
@@ -354,15 +364,44 @@ class Index:
         touched = self._touched
         return party.principal in touched or party.address in touched
 
-    def quiet_numbers(self, a: int, b: int) -> bool:
-        """``quiet`` for two persons given by number: the hot path of a single decision."""
-        touched = self._touched
-        if a in touched or b in touched:
+    def quiet_ids(self, actor: str, target: str) -> bool:
+        """True proves no boundary holds between two persons given by id, either way.
+
+        The hot path of a single decision: two dict lookups, two set lookups and
+        the two signature words of ``Edges.maybe``, inlined.
+        """
+        get = self._ids.get
+        a = get(actor)
+        b = get(target)
+        if a is None or b is None:
             return False
-        edges = self.edges
-        if not edges.maybe(a, b):
+        not_plain = self._not_plain
+        if not_plain and (a in not_plain or b in not_plain):
+            return False
+        sig = self.edges.signatures
+        try:
+            if not sig[a] >> (b & 63) & sig[b] >> (a & 63) & 1:
+                return True
+        except IndexError:  # numbered after the edges were built: no edges at all
             return True
         return self.edge_code(a, b) == NONE and self.edge_code(b, a) == NONE
+
+    def quiet_many(self, actors: list[str], targets: list[str]) -> npt.NDArray[np.bool_]:
+        """``quiet_ids`` for many pairs of ids: True proves no boundary either way."""
+        ids, not_plain = self._ids, self._not_plain
+
+        def number(key: str) -> int:
+            n = ids.get(key)
+            return -1 if n is None or n in not_plain else n
+
+        a = np.fromiter(map(number, actors), np.int64, len(actors))
+        b = np.fromiter(map(number, targets), np.int64, len(targets))
+        known = (a >= 0) & (b >= 0)
+        quiet: npt.NDArray[np.bool_] = known & ~self.edges.maybe_many(a, b)
+        for i in np.flatnonzero(known & ~quiet).tolist():
+            p, q = int(a[i]), int(b[i])
+            quiet[i] = self.edge_code(p, q) == NONE and self.edge_code(q, p) == NONE
+        return quiet
 
     def quiet(self, a: Party, b: Party) -> bool:
         """True proves that no boundary holds between ``a`` and ``b``, either way."""
@@ -380,9 +419,9 @@ class Index:
         p = party.principal
         return p is None or not (self.edges.row(p)[0].size or self.edges.column(p)[0].size)
 
-    def touched_numbers(self) -> set[int]:
+    def touched_numbers(self) -> Collection[int]:
         """Every number the overlay holds a boundary for (the rest is all edges)."""
-        return set(self._touched)
+        return self._touched.keys()
 
     def person_number(self, person: str) -> int | None:
         """The small integer of a person id (None for an address or a stranger)."""

@@ -56,9 +56,11 @@ class App:
             await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        owned = False
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                owned = self.service is None  # close only what this lifespan opened
                 try:
                     self.open()
                 except Exception as exc:
@@ -67,7 +69,8 @@ class App:
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.close()
+                if owned:
+                    self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -78,9 +81,10 @@ class App:
         return self.service
 
     def close(self) -> None:
-        if self.service is not None:
-            self.service.close()
-            logs.log(logging.INFO, "store closed", db=str(self.service.path))
+        service, self.service = self.service, None
+        if service is not None:
+            service.close()
+            logs.log(logging.INFO, "store closed", db=str(service.path))
 
     # -- one request ---------------------------------------------------------------
 
@@ -93,12 +97,19 @@ class App:
         route_name = "unmatched"
         status = 500
         service = self.open()
+        started_answer = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started_answer
+            started_answer = True
+            await send(message)
+
         try:
             route, params = self._route(scope["path"], method)
             route_name = route.path
             call = await self._prepare(route, params, scope, headers, receive, request_id)
             result = await route.handler(call)
-            status = await self._answer(route, result, send, request_id)
+            status = await self._answer(route, result, tracked, request_id)
         except HTTPProblem as raised:
             status = await self._problem(send, raised.problem, request_id, raised.headers)
         except NocontactError as error:
@@ -107,6 +118,8 @@ class App:
             logging.getLogger(logs.LOGGER).exception(
                 "internal error", extra={"fields": {"request_id": request_id}}
             )
+            if started_answer:  # too late for a problem: the answer has begun
+                return
             internal = problem(
                 500, "internal", "Internal error", "an internal error; see the server log"
             )

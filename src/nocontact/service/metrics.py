@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 #: Latency buckets in seconds (upper bounds), as Prometheus histograms use them.
 BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -53,6 +53,10 @@ class Metrics:
 
     def outcomes(self, outcomes: Iterable[str]) -> None:
         self.decisions.update(outcomes)
+
+    def outcome_counts(self, counts: Mapping[str, int]) -> None:
+        """Add decisions already counted by outcome."""
+        self.decisions.update(counts)
 
     def render(self, gauges: Callable[[], dict[str, tuple[str, float]]]) -> str:
         out = [

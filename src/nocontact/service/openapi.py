@@ -137,7 +137,8 @@ def docs_html(routes: tuple[Route, ...]) -> str:
             rows.append(
                 f"<tr><td><code>{method.upper()}</code></td><td><code>{html.escape(path)}</code></td>"
                 f"<td>{html.escape(op['summary'])}</td><td>{html.escape(params)}</td>"
-                f"<td>{html.escape(body_name)}</td><td>{html.escape(op.get('description', ''))}</td></tr>"
+                f"<td>{html.escape(body_name)}</td>"
+                f"<td>{html.escape(op.get('description', ''))}</td></tr>"
             )
     schemas = "".join(
         f"<h3 id='{name}'>{name}</h3><pre>{html.escape(json.dumps(schema, indent=2))}</pre>"
@@ -146,7 +147,8 @@ def docs_html(routes: tuple[Route, ...]) -> str:
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>nocontact API</title>"
         "<style>body{font:15px system-ui;margin:2em;max-width:70em}td{padding:.3em .6em;"
-        "border-bottom:1px solid #ddd;vertical-align:top}pre{background:#f6f6f6;padding:1em}</style>"
+        "border-bottom:1px solid #ddd;vertical-align:top}"
+        "pre{background:#f6f6f6;padding:1em}</style>"
         f"</head><body><h1>nocontact API {VERSION}</h1><p>{html.escape(DESCRIPTION)}</p>"
         "<p>The machine-readable document: <a href='/openapi.json'>/openapi.json</a></p>"
         "<table><tr><th>method</th><th>path</th><th>what</th><th>query</th><th>body</th>"
