@@ -38,10 +38,17 @@ class Run:
         return max(found, key=lambda row: row.count("|"))
 
 
+#: The HTTP benchmark's section, as a run of ``nocontact bench --http`` left it.
+HTTP_SECTION = (
+    "<!-- bench-http:start -->\n## HTTP service\n\nstale figures\n<!-- bench-http:end -->\n"
+)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Run:
     folder = tmp_path_factory.mktemp("bench")
     out, plot = folder / "BENCHMARKS.md", folder / "bench.png"
+    out.write_text("# Benchmarks\n\n" + HTTP_SECTION)
     result = CliRunner().invoke(
         main, ["bench", *TINY, "--out", str(out), "--plot", str(plot)], catch_exceptions=False
     )
@@ -55,6 +62,60 @@ def test_bench_writes_report_and_plot(tiny: Run) -> None:
     assert "nocontact bench --people 2000 --boundaries 20000 --seed 42" in tiny.report
     assert tiny.plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert tiny.plot.name in tiny.report
+
+
+def test_bench_keeps_the_http_section(tiny: Run) -> None:
+    """``nocontact bench`` replaces its own section only: the HTTP one stays, after it."""
+    assert tiny.report.startswith("# Benchmarks\n\n<!-- bench:start -->\nWritten by")
+    assert tiny.report.count("# Benchmarks") == 1
+    assert tiny.report.endswith("<!-- bench:end -->\n\n" + HTTP_SECTION)
+
+
+def test_bench_http_keeps_the_bench_section(
+    tiny: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nocontact bench --http`` replaces its own section only: the engine's stays."""
+    from nocontact.service import bench_http
+
+    found = bench_http.HttpResults(
+        9000.0, 1.0, 2.0, 4500.0, 0.5, 1.5, 1_200_000.0, 8.0, 12.0, "nocontact bench --http",
+        half_lag_p99_ms=0.8, single_cpu_ms=0.1, batch_cpu_ms=7.5,
+    )  # fmt: skip
+    calls: list[float] = []
+
+    def run(seconds: float, command: str) -> bench_http.HttpResults:
+        calls.append(seconds)
+        return found
+
+    monkeypatch.setattr(bench_http, "run", run)
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text(tiny.report)
+    engine_part = tiny.report.split("<!-- bench-http:start -->")[0]
+    for _ in range(2):  # a second run replaces the section it wrote
+        result = CliRunner().invoke(main, ["bench", "--http", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert calls == [5.0, 5.0]
+    assert text.startswith(engine_part)
+    assert text.count("<!-- bench-http:start -->") == 1 and text.count("## HTTP service") == 1
+    assert "1,200,000" in text and "7.50 ms" in text and "stale figures" not in text
+    assert text.endswith("<!-- bench-http:end -->\n")
+
+
+def test_sections_replace_only_their_own() -> None:
+    """A section is replaced between its markers, or put in its place when it is new."""
+    from nocontact.bench import sections
+
+    new = sections.replace("", "bench-http", "## HTTP\n")
+    assert new == "<!-- bench-http:start -->\n## HTTP\n<!-- bench-http:end -->\n"
+    both = sections.replace("# Benchmarks\n\n" + new + "\nnotes\n", "bench", "engine\n")
+    assert both == (
+        "# Benchmarks\n\n<!-- bench:start -->\nengine\n<!-- bench:end -->\n\n"
+        "<!-- bench-http:start -->\n## HTTP\n<!-- bench-http:end -->\n\nnotes\n"
+    )
+    again = sections.replace(both, "bench-http", "## HTTP, again")
+    assert again == both.replace("## HTTP\n", "## HTTP, again\n")
+    assert sections.replace(again, "bench", "engine") == again
 
 
 def test_every_approach_has_a_row(tiny: Run) -> None:
@@ -141,3 +202,28 @@ def test_reference_own_stopping_boundary_decides_alone() -> None:
     assert resolve(Action.MESSAGE, None, Kind.BLOCK) is Outcome.DROP
     assert resolve(Action.MESSAGE, Kind.MUTE, Kind.RESTRICT) is Outcome.REQUEST
     assert resolve(Action.MESSAGE, None, None) is Outcome.DELIVER
+
+
+def test_http_load_generator_reads_answers_split_anywhere() -> None:
+    """The generator's connection finds each answer's end however its bytes arrive."""
+    import asyncio
+
+    from nocontact.service.bench_http import _Conn
+
+    def answer(body: bytes) -> bytes:
+        return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nx: y\r\n\r\n" % len(body) + body
+
+    answers = [answer(b""), answer(b"x" * 20_000), answer(b'{"a":1}')]
+    loop = asyncio.new_event_loop()
+    try:
+        for size in (1, 7, 4096, 30_000):
+            conn = _Conn()
+            for data in answers:  # one request in flight at a time, as the generator sends
+                waiter = conn.waiter = loop.create_future()
+                for at in range(0, len(data), size):
+                    assert not waiter.done()
+                    conn.data_received(data[at : at + size])
+                assert waiter.result() == data.split(b"\r\n\r\n")[0], size
+                assert conn.left == -1 and not conn.head
+    finally:
+        loop.close()

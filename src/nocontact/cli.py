@@ -795,16 +795,17 @@ def bench(
     from rich.console import Console
 
     if http:
+        from .bench import sections
         from .service import bench_http
 
         parts = ["nocontact", "bench", "--http", "--http-seconds", str(http_seconds)]
         found = bench_http.run(http_seconds, shlex.join(parts))
-        bench_http.write(found, Path(out))
+        sections.write(Path(out), bench_http.SECTION, bench_http.markdown(found))
         click.echo(bench_http.markdown(found))
         click.echo(f"wrote the HTTP section of {out}")
         return
 
-    from .bench import report
+    from .bench import report, sections
     from .bench.baselines import Servers
     from .bench.runner import Options, run
 
@@ -835,9 +836,10 @@ def bench(
     why = report.plot(results, plot_path)
     if why is not None:
         console.print(f"[yellow]no plot: {why}")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(
-        report.markdown(results, shlex.join(parts), None if why else plot_path, out_path)
+    sections.write(
+        out_path,
+        report.SECTION,
+        report.markdown(results, shlex.join(parts), None if why else plot_path, out_path),
     )
     console.print(f"wrote {out_path}" + ("" if why else f" and {plot_path}"))
     if not results.passed:

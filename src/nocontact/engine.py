@@ -21,13 +21,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
 
 from .core.addresses import Address, AddressKind, looks_like_address
 from .core.batch import audience_numbers, decide_numbers, shown_numbers
 from .core.decide import LIFT_PERSON_BLOCKS, Policy, audience, decide_parties, visible
-from .core.edges import Checkpoint, edge_code, is_plain, plain_code, plain_id
-from .core.edges import kind_of as plain_boundary_kind
+from .core.edges import (
+    Checkpoint,
+    edge_code,
+    first_per_pair,
+    is_plain,
+    kind_of,
+    plain_code,
+    plain_id,
+)
 from .core.errors import (
     AddressTaken,
     EmergencyNumber,
@@ -61,11 +71,7 @@ from .core.model import (
 from .core.semantics import DEFAULT
 from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
 
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    I64Array = npt.NDArray[np.int64]
+I64Array = npt.NDArray[np.int64]
 
 NOTE_LIMIT = 280
 #: The checkpoint of the index's edges, kept in the store for a fast cold start.
@@ -219,7 +225,7 @@ class Engine:
         index = self._index
         if checkpoint is not None:
             for key in checkpoint.keys:  # number every key as the edges do
-                index.intern(key)
+                index.intern(key, index.parse(key) if looks_like_address(key) else None)
         self._load_rows(snapshot, plain=checkpoint is None)
         if checkpoint is not None:
             index.set_edges(checkpoint.edges)
@@ -237,21 +243,22 @@ class Engine:
             index.intern(parsed.uri, parsed)
             if row["person"] is not None:
                 index.link(parsed, str(row["person"]))
-        triples: list[tuple[int, int, int]] = []
+        owners: list[int] = []
+        targets: list[int] = []
+        codes: list[int] = []
         for row in snapshot.rows("boundaries"):
             b = boundary_from_row(row)
             code = edge_code(b) if plain else None
             if code is None:
                 index.add_boundary(b)
             else:
-                triples.append((index.intern(b.owner), index.intern(b.target), code))
+                owners.append(index.intern(b.owner))
+                targets.append(index.intern(b.target))
+                codes.append(code)
         if plain:
-            import numpy as np
-
-            o, t, c = (np.array(x, np.int64) for x in zip(*triples, strict=True)) if triples else (
-                np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
-            )  # fmt: skip
-            index.load_plain(o, t, c.astype(np.uint8))
+            index.load_plain(
+                np.array(owners, np.int64), np.array(targets, np.int64), np.array(codes, np.uint8)
+            )
         for row in snapshot.rows("contacts"):
             contact = str(row["contact"])
             known = index.parse(contact) if looks_like_address(contact) else None
@@ -783,8 +790,6 @@ class Engine:
         chunk is one transaction; ``progress(n)`` hears how many boundaries are
         stored so far. Returns the revision of the last chunk.
         """
-        import numpy as np
-
         o = np.asarray(owners, np.int64)
         t = np.asarray(targets, np.int64)
         k = np.asarray(kinds, np.int64)
@@ -819,10 +824,6 @@ class Engine:
             return self._revision
 
     def _check_import(self, ids: list[str], o: I64Array, t: I64Array, k: I64Array) -> None:
-        import numpy as np
-
-        from .core.edges import first_per_pair
-
         for p in ids:
             check_person_id(p)
             if self._index.has_person(p):
@@ -903,8 +904,6 @@ class Engine:
         return number
 
     def person_numbers(self, persons: Iterable[str]) -> npt.NDArray[np.int64]:
-        import numpy as np
-
         return np.array([self.person_number(p) for p in persons], np.int64)
 
     def decide_ids(
@@ -1020,7 +1019,7 @@ def _plain_rows(
     """Boundary rows, in ``TABLES`` order, for plain (owner, target, code) triples."""
     for o, t, code in rows:
         owner, target = ids[o], ids[t]
-        kind = plain_boundary_kind(code)
+        kind = kind_of(code)
         yield (
             plain_id(owner, target, code), owner, kind, target, "everywhere", None, now, None,
             "silent", None, 0, "deliver", None, revision, 1,

@@ -8,7 +8,9 @@ The modules, in the order a run uses them:
 - ``timing``: per-call latency percentiles and batch throughput;
 - ``reference``: the correctness check of nocontact's answers at scale;
 - ``runner``: one run, with progress bars;
-- ``report``: the on-screen table, ``BENCHMARKS.md`` and the plot.
+- ``report``: the on-screen table, ``BENCHMARKS.md`` and the plot;
+- ``sections``: the named sections of ``BENCHMARKS.md``, so that ``nocontact bench`` and
+  ``nocontact bench --http`` each replace only their own.
 
 Nothing here is imported by the rest of the package; numpy is the only heavy import at the
 top of these modules, and the optional libraries (matplotlib, psycopg, redis) are imported

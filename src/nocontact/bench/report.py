@@ -19,6 +19,8 @@ from nocontact.bench.runner import Results, Row
 from nocontact.bench.subject import INTERNING
 from nocontact.bench.timing import BATCH_RUNS_MIN
 
+#: The section of ``BENCHMARKS.md`` that :func:`markdown` fills (see :mod:`.sections`).
+SECTION = "bench"
 BASELINE = "dict"
 #: DESIGN section 7, for nocontact.
 MEMORY_TARGET = 16.0
@@ -293,11 +295,9 @@ def _method(results: Results) -> list[str]:
 
 
 def markdown(results: Results, command: str, plot: Path | None, out: Path) -> str:
-    """The whole of ``BENCHMARKS.md``."""
+    """The section of ``BENCHMARKS.md`` this benchmark writes (see :mod:`.sections`)."""
     o = results.options
     lines = [
-        "# Benchmarks",
-        "",
         f"Written by `nocontact bench` on {results.started:%Y-%m-%d %H:%M} UTC, with:",
         "",
         "```",

@@ -312,15 +312,13 @@ def batch_json(decided: list[Decision], revision: int) -> tuple[bytes, Counter[s
     outcomes: Counter[str] = Counter()
     for key, n in counts.items():
         outcomes[distinct[key].outcome.value] += n
-    return b"".join(
-        (
-            b'{"decisions":[',
-            b",".join(map(encoded.__getitem__, ids)),
-            b'],"revision":',
-            str(revision).encode(),
-            b"}",
-        )
-    ), outcomes
+    parts = list(map(encoded.__getitem__, ids))
+    head, tail = b'{"decisions":[', b'],"revision":' + str(revision).encode() + b"}"
+    if not parts:
+        return head + tail, outcomes
+    parts[0] = head + parts[0]  # one join, not a second copy of the whole answer
+    parts[-1] += tail
+    return b",".join(parts), outcomes
 
 
 def visibility_out(v: Visibility) -> VisibilityOut:

@@ -1,0 +1,56 @@
+"""Named sections of ``BENCHMARKS.md``, each between its own pair of markers.
+
+``nocontact bench`` writes the ``bench`` section and ``nocontact bench --http``
+the ``bench-http`` one; each replaces only its own, so a run of one keeps what
+the other wrote. A section not in the file yet is put in :data:`ORDER`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TITLE = "# Benchmarks"
+#: Where a section goes when the file does not hold it yet.
+ORDER = ("bench", "bench-http")
+
+
+def markers(name: str) -> tuple[str, str]:
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+
+
+def _span(text: str, name: str) -> tuple[int, int] | None:
+    """Where the section starts and where what follows it starts, if the file holds it."""
+    start, end = markers(name)
+    at = text.find(start)
+    stop = text.find(end, at + len(start)) if at >= 0 else -1
+    if stop < 0:
+        return None
+    stop += len(end)
+    while text.startswith("\n", stop):
+        stop += 1
+    return at, stop
+
+
+def replace(text: str, name: str, body: str) -> str:
+    """``text`` with section ``name`` holding ``body``; every other line kept as it was."""
+    start, end = markers(name)
+    block = f"{start}\n{body.strip(chr(10))}\n{end}\n"
+    found = _span(text, name)
+    if found is not None:
+        at, stop = found
+        rest = text[stop:]
+        return text[:at] + block + ("\n" + rest if rest else "")
+    later = ORDER[ORDER.index(name) + 1 :] if name in ORDER else ()
+    for other in later:
+        span = _span(text, other)
+        if span is not None:
+            return text[: span[0]] + block + "\n" + text[span[0] :]
+    head = text.rstrip("\n")
+    return (head + "\n\n" if head else "") + block
+
+
+def write(path: Path, name: str, body: str) -> None:
+    """Replace (or add) section ``name`` of the file at ``path``, creating the file if need be."""
+    text = path.read_text(encoding="utf-8") if path.exists() else TITLE + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(replace(text, name, body), encoding="utf-8")
