@@ -227,3 +227,35 @@ def test_http_load_generator_reads_answers_split_anywhere() -> None:
                 assert conn.left == -1 and not conn.head
     finally:
         loop.close()
+
+
+def test_http_open_loop_keeps_its_schedule() -> None:
+    """The open loop sends every scheduled request and times each one, on any connection."""
+    import asyncio
+    from typing import cast
+
+    from nocontact.service import bench_http
+
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+
+    class Echo(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = cast(asyncio.Transport, transport)
+
+        def data_received(self, data: bytes) -> None:
+            for _ in range(data.count(b"\r\n\r\n")):
+                self.transport.write(answer)
+
+    async def run() -> bench_http._Round:
+        server = await asyncio.get_running_loop().create_server(Echo, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            request = bench_http._request("/v1/decide", b"{}", "key")
+            return await bench_http._open_loop(port, [request], 2000, 0.25)
+        finally:
+            server.close()
+
+    found = asyncio.run(run())
+    assert found.count == len(found.latencies) == len(found.lags) == 500
+    assert all(0 <= x < 1 for x in found.latencies)
+    assert 0.2 < found.elapsed < 5

@@ -841,7 +841,7 @@ class Engine:
         if not first_per_pair(o, t).all():
             raise InvalidInput("at most one boundary per (owner, target)", field="owners")
 
-    def _default_decisions(self) -> dict[Action, Decision]:
+    def _default_decisions(self) -> dict[str, Decision]:
         """What each action decides with no boundary at all, at the current revision."""
         return {a: replace(DEFAULT_DECISION[a], revision=self._revision) for a in Action}
 
@@ -865,6 +865,41 @@ class Engine:
             index.resolve(interaction.target),
             platform=interaction.platform,
             at=self._at(interaction.at),
+            revision=self._revision,
+            policy=self._policy,
+        )
+
+    def decide_number(
+        self,
+        actor: int,
+        action: Action | str,
+        target: int,
+        *,
+        platform: str | None = None,
+        at: When = None,
+    ) -> Decision:
+        """``decide`` for two persons given by number (see ``person_number``)."""
+        index = self._index
+        if (
+            isinstance(actor, int)
+            and isinstance(target, int)
+            and 0 <= actor < index.size
+            and 0 <= target < index.size
+            and index.quiet_numbers(actor, target)
+        ):
+            try:
+                return self._defaults[action]
+            except (KeyError, TypeError):
+                pass  # not an action: parse_enum below says so
+        if not (isinstance(actor, int) and isinstance(target, int)):
+            raise InvalidInput("actor and target must be person numbers", field="actor")
+        return decide_parties(
+            index,
+            index.party_of(actor),
+            parse_enum(Action, action, "action"),
+            index.party_of(target),
+            platform=platform,
+            at=self._at(at),
             revision=self._revision,
             policy=self._policy,
         )

@@ -105,6 +105,8 @@ class Results:
     index_parts: dict[str, int] = field(default_factory=dict)
     #: Growth of the process's resident memory over nocontact's load, in bytes.
     nocontact_resident: int | None = None
+    #: nocontact's single ``decide`` with person ids as strings (``single`` takes numbers).
+    single_by_id: Latency | None = None
 
     def row(self, name: str) -> Row | None:
         """The measured row called ``name`` (None if it was skipped)."""
@@ -328,6 +330,10 @@ def _run_one(
                 results.cold_start_s = approach.cold_start()
         answers = _time(approach, row, work, results.timer_overhead_ns, bars)
         if isinstance(approach, Nocontact):
+            n = work.pairs
+            with bars.step(f"by id    {label}", n) as advance:
+                calls = approach.singles_by_id(work.actors[:n], work.targets[:n])
+                results.single_by_id = time_each(calls, results.timer_overhead_ns, advance)
             results.checks = _check(approach, graph, work, bars)
             for verdict in results.checks:
                 style = "green" if verdict.passed else "bold red"

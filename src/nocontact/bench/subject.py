@@ -1,9 +1,9 @@
 """nocontact itself, behind the baselines' interface, so the runner times it the same way.
 
-Unlike the baselines it answers the full question: ``check`` is a whole ``decide`` call
-that returns a ``Decision`` (the ``Interaction`` is made before the clock starts, as a
-caller would already hold one), ``feed`` is ``visible_ids`` (``view_post`` is ``show``)
-and ``batch`` is ``decide_ids`` for ``message``, on person numbers.
+Unlike the baselines it answers the full question: a single call is a whole
+``decide_number`` that returns a ``Decision`` (and, as a second figure, ``decide`` on an
+``Interaction`` of person ids as strings), ``feed`` is ``visible_ids`` (``view_post`` is
+``show``) and ``batch`` is ``decide_ids`` for ``message``, on person numbers.
 
 It loads through the engine's bulk path into a SQLite file; its memory is what
 ``index_nbytes`` reports for the boundary index (the interning of person ids is reported
@@ -121,8 +121,18 @@ class Nocontact(Approach):
     # Inputs in the engine's own terms, prepared before the clock starts.
 
     def singles(self, actors: I32, targets: I32) -> Calls:
+        """``decide_number``: like the baselines, the call is handed two integers."""
+        numbers = self.numbers
+        pairs: list[tuple[Any, ...]] = [
+            (a, Action.MESSAGE, b)
+            for a, b in zip(numbers[actors].tolist(), numbers[targets].tolist(), strict=True)
+        ]
+        return self.engine.decide_number, pairs
+
+    def singles_by_id(self, actors: I32, targets: I32) -> Calls:
+        """``decide(Interaction(...))`` with person ids as strings, as most products call it."""
         ids = self.ids
-        interactions = [
+        interactions: list[tuple[Any, ...]] = [
             (Interaction(ids[a], Action.MESSAGE, ids[b]),)
             for a, b in zip(actors.tolist(), targets.tolist(), strict=True)
         ]

@@ -135,6 +135,7 @@ class Edges:
         # memoryviews index to plain ints an order of magnitude faster than numpy
         # scalars, which is what the single-decision path needs.
         object.__setattr__(self, "_off", self.fwd_off.data)
+        object.__setattr__(self, "_rev", self.rev_off.data)
         object.__setattr__(self, "_tgt", self.fwd_tgt.data)
         object.__setattr__(self, "_code", self.fwd_code.data)
         object.__setattr__(self, "signatures", self.sig.data)
@@ -253,14 +254,16 @@ class Edges:
         """``owner``'s targets, sorted, and their codes."""
         if owner >= self.n:
             return _NO_ROW
-        lo, hi = self.fwd_off[owner], self.fwd_off[owner + 1]
+        off: memoryview = self._off  # type: ignore[attr-defined]
+        lo, hi = off[owner], off[owner + 1]
         return self.fwd_tgt[lo:hi], self.fwd_code[lo:hi]
 
     def column(self, target: int) -> tuple[I32, U8]:
         """Who holds a plain boundary toward ``target``, sorted, and their codes."""
         if target >= self.n:
             return _NO_ROW
-        lo, hi = self.rev_off[target], self.rev_off[target + 1]
+        off: memoryview = self._rev  # type: ignore[attr-defined]
+        lo, hi = off[target], off[target + 1]
         return self.rev_src[lo:hi], self.rev_code[lo:hi]
 
     def pairs(self) -> tuple[I64, I64, U8]:
@@ -286,9 +289,8 @@ def lookup(row: I32, codes: U8, wanted: I64) -> U8:
     """For each wanted number, its code in a sorted row, or ``ABSENT``."""
     if not row.size:
         return np.full(wanted.size, ABSENT, np.uint8)
-    at = np.searchsorted(row, wanted)
-    np.minimum(at, row.size - 1, out=at)
-    found: U8 = np.where(row[at] == wanted, codes[at], np.uint8(ABSENT))
+    at = row.searchsorted(wanted)
+    found: U8 = np.where(row.take(at, mode="clip") == wanted, codes.take(at, mode="clip"), ABSENT)
     return found
 
 

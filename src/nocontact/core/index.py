@@ -91,6 +91,11 @@ class Index:
             self._not_plain.add(number)
         return number
 
+    @property
+    def size(self) -> int:
+        """How many keys (persons and addresses) are numbered."""
+        return len(self._keys)
+
     def key(self, number: int) -> str:
         return self._keys[number]
 
@@ -385,6 +390,25 @@ class Index:
         except IndexError:  # numbered after the edges were built: no edges at all
             return True
         return self.edge_code(a, b) == NONE and self.edge_code(b, a) == NONE
+
+    def quiet_numbers(self, a: int, b: int) -> bool:
+        """``quiet_ids`` for two persons given by number."""
+        not_plain = self._not_plain
+        if not_plain and (a in not_plain or b in not_plain):
+            return False
+        sig = self.edges.signatures
+        try:
+            if not sig[a] >> (b & 63) & sig[b] >> (a & 63) & 1:
+                return True
+        except IndexError:  # numbered after the edges were built: no edges at all
+            return True
+        return self.edge_code(a, b) == NONE and self.edge_code(b, a) == NONE
+
+    def party_of(self, number: int) -> Party:
+        """The party a number stands for (a person, or an address and its person)."""
+        if not 0 <= number < len(self._keys):
+            raise InvalidInput(f"{number!r} is not a person number", field="person")
+        return self.resolve(self._keys[number])
 
     def quiet_many(self, actors: list[str], targets: list[str]) -> npt.NDArray[np.bool_]:
         """``quiet_ids`` for many pairs of ids: True proves no boundary either way."""
