@@ -162,8 +162,8 @@ def _view(
     shown: Mask = np.ones(many.size, np.bool_)
     if row.size or column.size:
         # Only the many whose bit is set in one's signature can share an edge with one.
-        word = edges.sig[one : one + 1].view(np.int64)
-        near = np.flatnonzero((word >> (many & 63)) & 1)
+        word = edges.sig_words[one : one + 1]
+        near = ((word >> (many & 63)) & 1).nonzero()[0]
         if near.size:
             some = many[near]
             from_one = lookup(row, row_codes, some)

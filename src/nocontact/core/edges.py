@@ -130,6 +130,7 @@ class Edges:
     sig: U64
 
     signatures: memoryview = field(init=False, repr=False)
+    sig_words: I64 = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # memoryviews index to plain ints an order of magnitude faster than numpy
@@ -139,6 +140,8 @@ class Edges:
         object.__setattr__(self, "_tgt", self.fwd_tgt.data)
         object.__setattr__(self, "_code", self.fwd_code.data)
         object.__setattr__(self, "signatures", self.sig.data)
+        # As signed words: shifting those right keeps every bit the batch paths test.
+        object.__setattr__(self, "sig_words", self.sig.view(np.int64))
 
     @classmethod
     def empty(cls) -> Edges:

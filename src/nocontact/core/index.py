@@ -16,12 +16,13 @@ import heapq
 import sys
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
 
 from .addresses import Address, AddressKind, looks_like_address, parse_address
-from .edges import I64, NONE, Edges, edge_code, first_per_pair, plain_boundary
+from .edges import ABSENT, I64, NONE, Edges, edge_code, first_per_pair, plain_boundary
 from .errors import InvalidAddress, InvalidInput
 from .model import Boundary, is_person_id
 
@@ -412,19 +413,24 @@ class Index:
 
     def quiet_many(self, actors: list[str], targets: list[str]) -> npt.NDArray[np.bool_]:
         """``quiet_ids`` for many pairs of ids: True proves no boundary either way."""
-        ids, not_plain = self._ids, self._not_plain
-
-        def number(key: str) -> int:
-            n = ids.get(key)
-            return -1 if n is None or n in not_plain else n
-
-        a = np.fromiter(map(number, actors), np.int64, len(actors))
-        b = np.fromiter(map(number, targets), np.int64, len(targets))
+        get = self._ids.get
+        a = np.fromiter(map(get, actors, repeat(-1)), np.int64, len(actors))
+        b = np.fromiter(map(get, targets, repeat(-1)), np.int64, len(targets))
         known = (a >= 0) & (b >= 0)
-        quiet: npt.NDArray[np.bool_] = known & ~self.edges.maybe_many(a, b)
-        for i in np.flatnonzero(known & ~quiet).tolist():
-            p, q = int(a[i]), int(b[i])
-            quiet[i] = self.edge_code(p, q) == NONE and self.edge_code(q, p) == NONE
+        if self._not_plain:
+            special = np.fromiter(self._not_plain, np.int64, len(self._not_plain))
+            known &= ~(np.isin(a, special) | np.isin(b, special))
+        edges = self.edges
+        quiet: npt.NDArray[np.bool_] = known & ~edges.maybe_many(a, b)
+        near = np.flatnonzero(known & ~quiet)
+        if near.size:
+            p, q = a[near], b[near]
+            ways = np.concatenate((p, q)), np.concatenate((q, p))
+            codes = edges.codes(*ways)
+            if self._dead:
+                gone = np.fromiter(self._dead, np.int64, len(self._dead))
+                codes[np.isin((ways[0] << 32) | ways[1], gone)] = ABSENT
+            quiet[near] = (codes[: near.size] == ABSENT) & (codes[near.size :] == ABSENT)
         return quiet
 
     def quiet(self, a: Party, b: Party) -> bool:
