@@ -161,3 +161,15 @@ def test_bulk_import_refuses_bad_input_and_keeps_nothing(make_engine: EngineFact
         engine.bulk_import(["p1"], [], [], [])
     assert engine.check("p1", "message", "p0").outcome is Outcome.DROP
     assert engine.check("p2", "view_post", "p0").outcome is Outcome.HIDE  # p2 muted p0
+
+
+def test_people_numbered_after_the_fold_are_read_as_having_no_edges(folded: Engine) -> None:
+    """A person added after the edges were built can be asked about in every batch read."""
+    folded.add_person("zoe")
+    alex, sam, zoe = folded.person_numbers(["alex", "sam", "zoe"])
+    assert folded.visible_ids(sam, [alex, zoe]).tolist() == [False, True]
+    assert folded.visible_ids(zoe, [alex, sam]).tolist() == [True, True]
+    assert folded.audience_ids(alex, [sam, zoe]).tolist() == [False, True]
+    outcomes = folded.decide_ids([zoe, sam], "message", [alex, alex])
+    assert [OUTCOMES[o] for o in outcomes] == [Outcome.DELIVER, Outcome.DROP]
+    assert folded.decide_number(zoe, "message", alex).outcome is Outcome.DELIVER

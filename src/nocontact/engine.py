@@ -13,6 +13,7 @@ are written by the next write or the next read of the event log.
 from __future__ import annotations
 
 import math
+import operator
 import os
 import secrets
 import threading
@@ -880,24 +881,20 @@ class Engine:
     ) -> Decision:
         """``decide`` for two persons given by number (see ``person_number``)."""
         index = self._index
-        if (
-            isinstance(actor, int)
-            and isinstance(target, int)
-            and 0 <= actor < index.size
-            and 0 <= target < index.size
-            and index.quiet_numbers(actor, target)
-        ):
+        try:
+            a, b = operator.index(actor), operator.index(target)  # numpy integers too
+        except TypeError:
+            raise InvalidInput("actor and target must be person numbers", field="actor") from None
+        if 0 <= a < index.size and 0 <= b < index.size and index.quiet_numbers(a, b):
             try:
                 return self._defaults[action]
             except (KeyError, TypeError):
                 pass  # not an action: parse_enum below says so
-        if not (isinstance(actor, int) and isinstance(target, int)):
-            raise InvalidInput("actor and target must be person numbers", field="actor")
         return decide_parties(
             index,
-            index.party_of(actor),
+            index.party_of(a),
             parse_enum(Action, action, "action"),
-            index.party_of(target),
+            index.party_of(b),
             platform=platform,
             at=self._at(at),
             revision=self._revision,

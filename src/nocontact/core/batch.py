@@ -161,9 +161,14 @@ def _view(
     column, column_codes = edges.column(one)  # each of many's edges toward one
     shown: Mask = np.ones(many.size, np.bool_)
     if row.size or column.size:
-        # Only the many whose bit is set in one's signature can share an edge with one.
-        word = edges.sig_words[one : one + 1]
-        near = ((word >> (many & 63)) & 1).nonzero()[0]
+        # Only the many whose bit is set in one's signature, and whose own
+        # signature has one's bit, can share an edge with one.
+        words = edges.sig_words
+        near = ((words[one : one + 1] >> (many & 63)) & 1).nonzero()[0]
+        if near.size:
+            # take(clip): a number past the edges has no edge, so any word will do.
+            theirs = words.take(many[near], mode="clip")
+            near = near[((theirs >> (one & 63)) & 1).nonzero()[0]]
         if near.size:
             some = many[near]
             from_one = lookup(row, row_codes, some)
