@@ -243,18 +243,16 @@ class Index:
             return NONE
         return code
 
-    def merge(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
-        """Fold the overlay's plain boundaries into new edges; return every plain triple.
+    def merge(self) -> None:
+        """Fold the overlay's plain boundaries into new edges.
 
-        The triples (owners, targets, codes) are what a checkpoint keeps: the
-        edges, and the plain boundaries that share a pair with one (those stay
-        in the overlay).
+        A plain boundary that shares its pair with an edge stays in the overlay
+        (edges hold one boundary a pair).
         """
-        owners, targets, codes = self.edges.pairs()
-        if self._dead:
-            alive = ~np.isin((owners << 32) | targets, np.fromiter(self._dead, np.int64))
-            owners, targets, codes = owners[alive], targets[alive], codes[alive]
         loose = [b for b in self.boundaries.values() if edge_code(b) is not None]
+        if not loose and not self._dead:
+            return
+        owners, targets, codes = self._live_edges()
         extra_o, extra_t, extra_c = self.plain_extras()
         owners = np.concatenate((owners, extra_o))
         targets = np.concatenate((targets, extra_t))
@@ -264,14 +262,10 @@ class Index:
         for b, is_edge in zip(loose, first[owners.size - len(loose) :].tolist(), strict=True):
             if is_edge:
                 self.remove_boundary(b.id)
-        return owners, targets, codes
 
     def add_edges(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Add plain boundaries in bulk to the edges (those sharing a pair go to the overlay)."""
-        o, t, c = self.edges.pairs()
-        if self._dead:
-            alive = ~np.isin((o << 32) | t, np.fromiter(self._dead, np.int64))
-            o, t, c = o[alive], t[alive], c[alive]
+        o, t, c = self._live_edges()
         self.load_plain(
             np.concatenate((o, owners)), np.concatenate((t, targets)), np.concatenate((c, codes))
         )
@@ -280,7 +274,11 @@ class Index:
         """Install plain boundaries given as triples: edges, the rest in the overlay."""
         first = first_per_pair(owners, targets)
         self.set_edges(Edges.build(len(self._keys), owners[first], targets[first], codes[first]))
-        for o, t, c in zip(*(x[~first].tolist() for x in (owners, targets, codes)), strict=True):
+        self.load_plain_extras(owners[~first], targets[~first], codes[~first])
+
+    def load_plain_extras(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
+        """Plain boundaries that share a pair with an edge, into the overlay."""
+        for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True):
             self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c))
 
     def plain_extras(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
@@ -292,9 +290,13 @@ class Index:
             np.array([c for _, c in loose], np.uint8),
         )
 
-    def load_plain_extras(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
-        for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True):
-            self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c))
+    def _live_edges(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
+        """Every edge not removed since the edges were built, as triples."""
+        owners, targets, codes = self.edges.pairs()
+        if self._dead:
+            alive = ~np.isin((owners << 32) | targets, np.fromiter(self._dead, np.int64))
+            owners, targets, codes = owners[alive], targets[alive], codes[alive]
+        return owners, targets, codes
 
     def nbytes(self) -> dict[str, int]:
         """Memory by part: the edges exactly, the overlay and the interning estimated."""
