@@ -78,7 +78,9 @@ NOTE_LIMIT = 280
 #: The checkpoint of the index's edges, kept in the store for a fast cold start.
 CHECKPOINT = "edges"
 #: Decisions with no boundary at all (the revision is filled in per engine).
-DEFAULT_DECISION = {a: Decision(e.outcome, e.actor_sees, e.notify, 0) for a, e in DEFAULT.items()}
+DEFAULT_DECISION: dict[str, Decision] = {
+    a: Decision(e.outcome, e.actor_sees, e.notify, 0) for a, e in DEFAULT.items()
+}
 #: The overlay folds its plain boundaries into edges past this many boundaries.
 MERGE_AT = 50_000
 When = datetime | float | int | None
@@ -201,7 +203,6 @@ class Engine:
         self._checkpointed = -1
         self._closed = False
         self._load()
-        self._defaults = self._default_decisions()
 
     @classmethod
     def open(
@@ -232,7 +233,7 @@ class Engine:
             index.set_edges(checkpoint.edges)
             index.load_plain_extras(*checkpoint.extras)
             self._checkpointed = snapshot.revision
-        self._revision = snapshot.revision
+        self._at_revision(snapshot.revision)
 
     def _load_rows(self, snapshot: Snapshot, *, plain: bool) -> None:
         """Load every row; with ``plain``, the plain boundaries become edges here."""
@@ -320,9 +321,13 @@ class Engine:
         """Commit to the store first; only a committed write reaches the index."""
         revision = self._store.commit(name, changes, events)
         apply(revision)
-        self._revision = revision
-        self._defaults = self._default_decisions()
+        self._at_revision(revision)
         return revision
+
+    def _at_revision(self, revision: int) -> None:
+        """The index reflects ``revision`` now; so do the cached default decisions."""
+        self._revision = revision
+        self._defaults = {a: replace(d, revision=revision) for a, d in DEFAULT_DECISION.items()}
 
     def _expire_due(self, now: Instant) -> None:
         """Write the end of every boundary whose time has come (the events only)."""
@@ -789,7 +794,7 @@ class Engine:
         ``owners[i]`` holds a boundary of kind ``list(Kind)[kinds[i]]`` (silent,
         everywhere, no end) toward ``targets[i]``; both index ``persons``. Each
         chunk is one transaction; ``progress(n)`` hears how many boundaries are
-        stored so far. Returns the revision of the last chunk.
+        stored so far. Returns the revision of the last transaction.
         """
         o = np.asarray(owners, np.int64)
         t = np.asarray(targets, np.int64)
@@ -798,8 +803,9 @@ class Engine:
         with self._lock:
             self._check_import(ids, o, t, k)
             now = self._clock()
-            codes = (k * 4).astype(np.uint8)  # silent, no evidence: see plain_code
-            self._store.bulk_insert(
+            silent = [plain_code(kind, Disclosure.SILENT, False) for kind in Kind]
+            codes = np.array(silent, np.uint8)[k]
+            revision = self._store.bulk_insert(
                 "import_persons",
                 "persons",
                 lambda _: ((p, None, now) for p in ids),
@@ -810,7 +816,7 @@ class Engine:
             for lo in range(0, o.size, chunk):
                 rows = zip(o[lo : lo + chunk].tolist(), t[lo : lo + chunk].tolist(),
                            codes[lo : lo + chunk].tolist(), strict=True)  # fmt: skip
-                self._revision = self._store.bulk_insert(
+                revision = self._store.bulk_insert(
                     "import_boundaries",
                     "boundaries",
                     lambda r, rows=rows: _plain_rows(ids, rows, now, r),  # type: ignore[misc]
@@ -820,7 +826,7 @@ class Engine:
                     progress(min(lo + chunk, o.size))
             number = np.array([self._index.person_number(p) for p in ids], np.int64)
             self._index.add_edges(number[o], number[t], codes)
-            self._defaults = self._default_decisions()
+            self._at_revision(revision)
             self.checkpoint()
             return self._revision
 
@@ -841,10 +847,6 @@ class Engine:
             raise InvalidBoundary("kinds index list(Kind); a space needs an end", field="kinds")
         if not first_per_pair(o, t).all():
             raise InvalidInput("at most one boundary per (owner, target)", field="owners")
-
-    def _default_decisions(self) -> dict[str, Decision]:
-        """What each action decides with no boundary at all, at the current revision."""
-        return {a: replace(DEFAULT_DECISION[a], revision=self._revision) for a in Action}
 
     def decide(self, interaction: Interaction) -> Decision:
         """May this reach that person, and what does each side see?"""

@@ -23,7 +23,6 @@ from .model import PHONE_ACTIONS, Action, Instant, Outcome
 
 U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
-Codes = npt.NDArray[np.uint8]
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 _SHOW = OUTCOMES.index(Outcome.SHOW)
@@ -60,24 +59,20 @@ def _numbers(values: npt.ArrayLike) -> I64:
     return np.asarray(values, np.int64).ravel()
 
 
-def _drop_dead(index: Index, owners: I64, targets: I64, codes: Codes) -> Codes:
-    """Edges removed since the edges were built count as none."""
-    dead = index.dead_pairs()
-    if dead and codes.size:
-        gone = np.fromiter(dead, np.int64, len(dead))
-        codes[np.isin((owners << 32) | targets, gone)] = ABSENT
-    return codes
-
-
-def _slow(index: Index, numbers: I64, action: Action) -> Mask:
-    """Which entries need the scalar path: the overlay, or an emergency window."""
-    special = set(index.touched_numbers())
+def _slow(index: Index, action: Action, *groups: I64) -> Mask:
+    """Which entries need the scalar path: in the overlay, or inside an emergency window."""
+    slow = np.zeros(groups[0].size, np.bool_)
+    paused: list[int] = []
     if action in PHONE_ACTIONS:
-        paused = (index.person_number(owner) for owner in index.emergencies)
-        special |= {n for n in paused if n is not None}
-    if not special:
-        return np.zeros(numbers.size, np.bool_)
-    return np.isin(numbers, np.fromiter(special, np.int64, len(special)))
+        found = (index.person_number(owner) for owner in index.emergencies)
+        paused = [n for n in found if n is not None]
+    if not (index.has_overlay() or paused):
+        return slow
+    for numbers in groups:
+        slow |= index.not_plain_mask(numbers)
+        if paused:
+            slow |= np.isin(numbers, paused)
+    return slow
 
 
 def decide_numbers(
@@ -97,12 +92,12 @@ def decide_numbers(
     edges = index.edges
     hits = np.flatnonzero(edges.maybe_many(a, b))
     if hits.size:
-        ha, hb = a[hits], b[hits]
-        both = edges.codes(np.concatenate((ha, hb)), np.concatenate((hb, ha)))
-        both = _drop_dead(index, np.concatenate((ha, hb)), np.concatenate((hb, ha)), both)
+        owners = np.concatenate((a[hits], b[hits]))
+        targets = np.concatenate((b[hits], a[hits]))
+        both = edges.codes(owners, targets)
+        index.drop_dead(owners, targets, both)
         out[hits] = table[both[: hits.size], both[hits.size :]]
-    slow = np.flatnonzero(_slow(index, a, action) | _slow(index, b, action))
-    for i in slow.tolist():
+    for i in np.flatnonzero(_slow(index, action, a, b)).tolist():
         decision = decide_parties(
             index,
             Party(int(a[i]), None, None),
@@ -173,17 +168,16 @@ def _view(
             some = many[near]
             from_one = lookup(row, row_codes, some)
             toward_one = lookup(column, column_codes, some)
-            if index.dead_pairs():
-                ones = np.full(some.size, one, np.int64)
-                from_one = _drop_dead(index, ones, some, from_one)
-                toward_one = _drop_dead(index, some, ones, toward_one)
+            index.drop_dead(one, some, from_one)
+            index.drop_dead(some, one, toward_one)
             own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
             shown[near] = show_table()[own, other]
-    if not index.touched_numbers():
+    if not index.has_overlay():
         return shown
-    slow = np.ones(many.size, np.bool_)
-    if one not in index.touched_numbers():
-        slow = _slow(index, many, Action.VIEW_POST)
+    if index.not_plain_mask(np.array([one]))[0]:
+        slow = np.ones(many.size, np.bool_)
+    else:
+        slow = _slow(index, Action.VIEW_POST, many)
     for i in np.flatnonzero(slow).tolist():
         viewer, author = (one, int(many[i])) if viewer_acts else (int(many[i]), one)
         decision = decide_parties(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import sys
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -67,7 +67,9 @@ class Index:
         self._expiries: list[tuple[float, str]] = []
         self._contacts: dict[int, set[int]] = {}
         #: Addresses, and persons the overlay holds boundaries for: no fast path for them.
+        #: A set for the scalar path, and the same as flags by number for the batch paths.
         self._not_plain: set[int] = set()
+        self._not_plain_flags = np.zeros(1024, np.bool_)
         self.emergencies: dict[str, float] = {}
         self.settings: dict[tuple[str, str], str] = {}
         #: Plain boundaries as integer edges; the dicts above hold all the others.
@@ -82,14 +84,14 @@ class Index:
         if found is not None:
             if parsed is not None and found not in self._parsed:
                 self._parsed[found] = parsed
-                self._not_plain.add(found)
+                self._mark(found, True)
             return found
         number = len(self._keys)
         self._ids[key] = number
         self._keys.append(key)
         if parsed is not None:
             self._parsed[number] = parsed
-            self._not_plain.add(number)
+            self._mark(number, True)
         return number
 
     @property
@@ -249,17 +251,17 @@ class Index:
         A plain boundary that shares its pair with an edge stays in the overlay
         (edges hold one boundary a pair).
         """
-        loose = [b for b in self.boundaries.values() if edge_code(b) is not None]
+        loose = self._plain_overlay()
         if not loose and not self._dead:
             return
         owners, targets, codes = self._live_edges()
-        extra_o, extra_t, extra_c = self.plain_extras()
+        extra_o, extra_t, extra_c = self._triples(loose)
         owners = np.concatenate((owners, extra_o))
         targets = np.concatenate((targets, extra_t))
         codes = np.concatenate((codes, extra_c))
         first = first_per_pair(owners, targets)
         self.set_edges(Edges.build(len(self._keys), owners[first], targets[first], codes[first]))
-        for b, is_edge in zip(loose, first[owners.size - len(loose) :].tolist(), strict=True):
+        for (b, _), is_edge in zip(loose, first[owners.size - len(loose) :].tolist(), strict=True):
             if is_edge:
                 self.remove_boundary(b.id)
 
@@ -283,7 +285,12 @@ class Index:
 
     def plain_extras(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
         """The overlay's plain boundaries as triples (after ``merge``: those sharing a pair)."""
-        loose = [(b, c) for b in self.boundaries.values() if (c := edge_code(b)) is not None]
+        return self._triples(self._plain_overlay())
+
+    def _plain_overlay(self) -> list[tuple[Boundary, int]]:
+        return [(b, c) for b in self.boundaries.values() if (c := edge_code(b)) is not None]
+
+    def _triples(self, loose: list[tuple[Boundary, int]]) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
         return (
             np.array([self._ids[b.owner] for b, _ in loose], np.int64),
             np.array([self._ids[b.target] for b, _ in loose], np.int64),
@@ -294,7 +301,7 @@ class Index:
         """Every edge not removed since the edges were built, as triples."""
         owners, targets, codes = self.edges.pairs()
         if self._dead:
-            alive = ~np.isin((owners << 32) | targets, np.fromiter(self._dead, np.int64))
+            alive = ~self._dead_mask(owners, targets)
             owners, targets, codes = owners[alive], targets[alive], codes[alive]
         return owners, targets, codes
 
@@ -311,8 +318,16 @@ class Index:
         """Every interned key, by number (what a checkpoint needs to number alike)."""
         return self._keys
 
-    def dead_pairs(self) -> set[int]:
-        return self._dead
+    def drop_dead(
+        self, owners: I64 | int, targets: I64 | int, codes: npt.NDArray[np.uint8]
+    ) -> None:
+        """Mark as ``ABSENT`` the codes of edges removed since the edges were built."""
+        if self._dead and codes.size:
+            codes[self._dead_mask(owners, targets)] = ABSENT
+
+    def _dead_mask(self, owners: I64 | int, targets: I64 | int) -> npt.NDArray[np.bool_]:
+        gone = np.fromiter(self._dead, np.int64, len(self._dead))
+        return np.isin((owners << 32) | targets, gone)
 
     def replace_boundary(self, boundary: Boundary) -> None:
         self.remove(boundary)
@@ -325,11 +340,29 @@ class Index:
         else:
             del self._touched[principal]
             if principal not in self._parsed:
-                self._not_plain.discard(principal)
+                self._mark(principal, False)
 
     def _touch(self, principal: int) -> None:
         self._touched[principal] = self._touched.get(principal, 0) + 1
-        self._not_plain.add(principal)
+        self._mark(principal, True)
+
+    def _mark(self, number: int, not_plain: bool) -> None:
+        if not_plain:
+            self._not_plain.add(number)
+        else:
+            self._not_plain.discard(number)
+        flags = self._not_plain_flags
+        if number >= flags.size:  # grow by doubling: O(1) amortised per number
+            grown = np.zeros(max(2 * flags.size, number + 1), np.bool_)
+            grown[: flags.size] = flags
+            flags = self._not_plain_flags = grown
+        flags[number] = not_plain
+
+    def not_plain_mask(self, numbers: I64) -> npt.NDArray[np.bool_]:
+        """For each number: an address, or a person in the overlay (the scalar path's)."""
+        flags = self._not_plain_flags
+        inside = (numbers >= 0) & (numbers < flags.size)
+        return inside & flags.take(numbers, mode="clip")
 
     def boundaries_of(self, owner: str) -> list[Boundary]:
         ids = self._by_owner.get(owner, set())
@@ -411,20 +444,14 @@ class Index:
         get = self._ids.get
         a = np.fromiter(map(get, actors, repeat(-1)), np.int64, len(actors))
         b = np.fromiter(map(get, targets, repeat(-1)), np.int64, len(targets))
-        known = (a >= 0) & (b >= 0)
-        if self._not_plain:
-            special = np.fromiter(self._not_plain, np.int64, len(self._not_plain))
-            known &= ~(np.isin(a, special) | np.isin(b, special))
+        known = (a >= 0) & (b >= 0) & ~(self.not_plain_mask(a) | self.not_plain_mask(b))
         edges = self.edges
         quiet: npt.NDArray[np.bool_] = known & ~edges.maybe_many(a, b)
         near = np.flatnonzero(known & ~quiet)
         if near.size:
-            p, q = a[near], b[near]
-            ways = np.concatenate((p, q)), np.concatenate((q, p))
+            ways = np.concatenate((a[near], b[near])), np.concatenate((b[near], a[near]))
             codes = edges.codes(*ways)
-            if self._dead:
-                gone = np.fromiter(self._dead, np.int64, len(self._dead))
-                codes[np.isin((ways[0] << 32) | ways[1], gone)] = ABSENT
+            self.drop_dead(*ways, codes)
             quiet[near] = (codes[: near.size] == ABSENT) & (codes[near.size :] == ABSENT)
         return quiet
 
@@ -444,9 +471,9 @@ class Index:
         p = party.principal
         return p is None or not (self.edges.row(p)[0].size or self.edges.column(p)[0].size)
 
-    def touched_numbers(self) -> Collection[int]:
-        """Every number the overlay holds a boundary for (the rest is all edges)."""
-        return self._touched.keys()
+    def has_overlay(self) -> bool:
+        """Whether the overlay holds any boundary at all."""
+        return bool(self._touched)
 
     def person_number(self, person: str) -> int | None:
         """The small integer of a person id (None for an address or a stranger)."""
