@@ -168,8 +168,9 @@ def _view(
             some = many[near]
             from_one = lookup(row, row_codes, some)
             toward_one = lookup(column, column_codes, some)
-            index.drop_dead(one, some, from_one)
-            index.drop_dead(some, one, toward_one)
+            if index.has_removed_edges():
+                index.drop_dead(one, some, from_one)
+                index.drop_dead(some, one, toward_one)
             own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
             shown[near] = show_table()[own, other]
     if not index.has_overlay():

@@ -318,6 +318,9 @@ class Index:
         """Every interned key, by number (what a checkpoint needs to number alike)."""
         return self._keys
 
+    def has_removed_edges(self) -> bool:
+        return bool(self._dead)
+
     def drop_dead(
         self, owners: I64 | int, targets: I64 | int, codes: npt.NDArray[np.uint8]
     ) -> None:
