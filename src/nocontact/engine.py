@@ -1121,7 +1121,8 @@ def _follows(b: Boundary) -> list[dict[str, object]]:
 
 def _set_data(b: Boundary) -> dict[str, object]:
     data: dict[str, object] = {"boundary": boundary_row(b, None)}
-    del data["boundary"]["revision"]  # type: ignore[attr-defined]
+    for column in ("revision", "plain"):  # the store's bookkeeping, not the boundary's
+        del data["boundary"][column]  # type: ignore[attr-defined]
     if b.kind is Kind.BLOCK:
         data["remove_follows"] = _follows(b)
     if b.kind is Kind.SPACE:
