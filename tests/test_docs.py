@@ -33,6 +33,8 @@ ALLOWED = {
     "store": {"core", "store"},
     "engine": {"core", "store", "engine"},
     "service": {"core", "store", "engine", "service"},
+    # The web app talks to the engine's public API; the dispatcher composes it with service.
+    "web": {"core", "engine", "web", "service"},
 }
 
 

@@ -573,7 +573,7 @@ def _setting_options(func: F) -> F:
 @main.command(
     epilog="""\b
 Examples:
-  nocontact serve --demo                 # seeded throwaway database, prints a key
+  nocontact serve --demo                 # six demo people: open / in two browser windows
   nocontact serve --port 9000 --workers 2
   NOCONTACT_PORT=9000 nocontact serve --config /etc/nocontact.toml
 """
@@ -583,7 +583,7 @@ Examples:
 @click.pass_obj
 @domain_errors
 def serve(state: State, /, config: str | None, **flags: Any) -> None:
-    """Serve the /v1 HTTP API (OpenAPI at /openapi.json, docs at /docs).
+    """Serve the /v1 HTTP API (OpenAPI at /openapi.json, docs at /docs) and the web app at /.
 
     Settings come from flags, then NOCONTACT_* environment variables, then the
     --config file. Writes are durable before they are acknowledged; SIGTERM
@@ -597,10 +597,16 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
     settings = load(flags, config=config)
     token = None
     if settings.demo:
+        from .web.demo import seed_file
+
         settings, token = server.prepare_demo(settings)
+        seed_file(str(settings.db), region=settings.region)
     url = f"http://{settings.host}:{settings.port}"
     click.echo(f"nocontact serving {url}  (API docs: {url}/docs)")
     if token:
+        click.echo(
+            f"web app: open {url}/ in two browser windows (one private) and sign in as two people"
+        )
         click.echo(f"demo database: {settings.db}")
         click.echo(f"demo admin key: {token}")
         click.echo(
@@ -608,7 +614,7 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
             "-H 'Content-Type: application/json' "
             """-d '{"actor": "sam", "action": "message", "target": "alex"}'""",
         )
-    server.run(settings)
+    server.run(settings, "nocontact.web.serve:create")
 
 
 @main.group()

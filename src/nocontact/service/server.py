@@ -39,7 +39,8 @@ def prepare_demo(settings: Settings) -> tuple[Settings, str]:
     return replace(settings, db=path), token
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, app: str = "nocontact.service.app:create") -> None:
+    """Serve ``app`` (an import string of a factory taking no arguments) under uvicorn."""
     import uvicorn
 
     from . import logs
@@ -49,7 +50,7 @@ def run(settings: Settings) -> None:
     logs.configure(settings.log_level)
     os.environ.update(settings.as_env())
     uvicorn.run(
-        "nocontact.service.app:create",
+        app,
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -1,0 +1,30 @@
+"""The app's foundation in a real browser: sign-in, layout, CSP, sessions, CSRF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .conftest import Person, Server, assert_accessible
+
+
+def test_two_windows_are_two_people(people: Callable[[str], Person], browser: Any) -> None:
+    """Two browser contexts sign in as two people; each page names who is signed in."""
+    kim, rin = people("Kim"), people("Rin")
+    assert "Kim" in kim.page.inner_text(".signout")
+    assert "Rin" in rin.page.inner_text(".signout")
+    assert kim.page.get_by_role("link", name="Companion").is_visible()
+    assert_accessible(kim.page)
+
+
+def test_pages_send_a_strict_content_security_policy(server: Server, browser: Any) -> None:
+    """Every page forbids inline script and style and anything from another origin."""
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(server.url + "/signin")
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    (cookie,) = context.cookies()
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    context.close()
