@@ -110,6 +110,13 @@ def letter(vault: Vault, letter_id: str) -> Letter:
     return found
 
 
+def rewrite_letter(vault: Vault, letter_id: str, text: object) -> Letter:
+    """Go on writing an unsent letter (a diverted message is the start of one)."""
+    found = letter(vault, letter_id)
+    found.text = _text(text, "text")
+    return vault.save(found)
+
+
 def keep_letter(vault: Vault, letter_id: str, how: str, now: float) -> Letter:
     """Keep a letter, or keep it to revisit in REVISIT_DAYS days."""
     found = letter(vault, letter_id)

@@ -98,6 +98,27 @@ def render(
     return w.templates.TemplateResponse(request, template, values, status_code=status)
 
 
+def intercepted(request: Request, action: str, target: str, draft: str = "") -> Response | None:
+    """An extension's answer to an attempt before the app acts on it, or None.
+
+    The companion sets ``app.state.intercept``: an attempt the person's own
+    pledge diverts (a message, a call, a text) opens its pause instead, and a
+    draft lands in their unsent letters rather than in the app's tables.
+    """
+    hook = getattr(request.app.state, "intercept", None)
+    if hook is None:
+        return None
+    found: Response | None = hook(request, person(request), action, target, draft)
+    return found
+
+
+def quieted(request: Request) -> frozenset[str]:
+    """Whom the signed-in person asked to see less of in their own feed (the companion's)."""
+    hook = getattr(request.app.state, "see_less", None)
+    found: frozenset[str] = hook(request) if hook is not None else frozenset()
+    return found
+
+
 def back(url: str) -> RedirectResponse:
     """After a POST, go where the result is shown (303: the browser GETs it)."""
     return RedirectResponse(url, status_code=303)

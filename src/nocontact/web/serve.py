@@ -8,6 +8,8 @@ the service's engine: the web app is built when the service has opened it
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nocontact.service.app import App
@@ -15,6 +17,9 @@ from nocontact.service.settings import Settings
 
 from .app import WebConfig, create_app
 from .store import ContentStore
+
+if TYPE_CHECKING:
+    from nocontact.companion.store import CompanionStore
 
 API_PATHS = frozenset({"/healthz", "/metrics", "/openapi.json", "/docs"})
 
@@ -31,6 +36,7 @@ class Dispatch:
         self.config = config
         self.web: ASGIApp | None = None
         self._store: ContentStore | None = None
+        self._companion: CompanionStore | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -46,6 +52,12 @@ class Dispatch:
             service = self.api.open()
             self._store = ContentStore(service.path)
             self.web = create_app(lambda: service.engine, self._store, config=self.config)
+            if self.config.companion_nav is not None:
+                from nocontact.companion.pages import install
+                from nocontact.companion.store import CompanionStore
+
+                self._companion = CompanionStore.open(service.path)
+                install(self.web, self._companion)
         return self.web
 
     def _lifespan_send(self, send: Send) -> Send:
@@ -55,6 +67,9 @@ class Dispatch:
             elif message["type"] == "lifespan.shutdown.complete" and self._store is not None:
                 self._store.close()
                 self._store, self.web = None, None
+                if self._companion is not None:
+                    self._companion.close()
+                    self._companion = None
             await send(message)
 
         return relay

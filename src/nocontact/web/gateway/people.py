@@ -166,10 +166,10 @@ class People:
         return frozen[0] if frozen is not None else self.ctx.name(person)
 
     def _frozen(self, viewer: str, person: str) -> tuple[str, str] | None:
+        # The snapshot exists exactly while the person's block toward the viewer
+        # holds, so the viewer's own pledge (which decides view_profile first)
+        # never uncovers later changes either.
         if viewer == person:
-            return None
-        decision = self.ctx.decide(viewer, "view_profile", person)
-        if decision.outcome is not Outcome.LIMITED:
             return None
         row = self.ctx.store.one(
             "SELECT name, handle FROM web_profile_snapshots WHERE owner = ? AND target = ?",
@@ -258,7 +258,9 @@ class People:
         else:
             decision = ctx.decide(viewer, "view_profile", person)
             if decision.actor_sees.value == "pledge":
-                return Profile(person, "pledge", self.ctx.name(person), self.handle(person))
+                frozen = self._frozen(viewer, person)
+                name, handle = frozen or (self.ctx.name(person), self.handle(person))
+                return Profile(person, "pledge", name, handle)
             if decision.outcome not in SHOWN:
                 return None
             mode = "full" if decision.outcome is Outcome.SHOW else "limited"

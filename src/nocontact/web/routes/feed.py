@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from nocontact.web.gateway.feed import BODY_LIMIT
-from nocontact.web.pages import back, form, person, render, text, web
+from nocontact.web.gateway.feed import BODY_LIMIT, Placeholder, Post
+from nocontact.web.pages import back, form, person, quieted, render, text, web
+
+
+def _about(entry: Post | Placeholder, people: frozenset[str]) -> bool:
+    """Whether a feed entry is by, carries or mentions one of ``people``."""
+    if not isinstance(entry, Post):
+        return False
+    carried = {entry.author, entry.reposter}
+    if entry.quoted is not None:
+        carried.add(entry.quoted.author)
+    words = set(re.findall(r"@([a-z0-9_]+)", entry.body.lower()))
+    if entry.quoted is not None:
+        words |= set(re.findall(r"@([a-z0-9_]+)", entry.quoted.body.lower()))
+    return bool((carried | words) & people)
 
 
 def _before(request: Request) -> int | None:
@@ -21,13 +36,16 @@ async def feed_page(
     me = person(request)
     g = web(request).gateway
     page = g.feed.page(me, _before(request))
+    quiet = quieted(request)
+    if quiet:  # the person's own "see less": their view only
+        page.entries = [e for e in page.entries if not _about(e, quiet)]
     return render(
         request,
         "feed.html",
         {
             "page": page,
             "notices": g.boundaries.notices(me),
-            "suggestions": g.people.suggestions(me)[:5],
+            "suggestions": [c for c in g.people.suggestions(me) if c.person not in quiet][:5],
             "errors": errors or {},
             "body": body,
         },

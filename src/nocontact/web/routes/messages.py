@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from nocontact.web.gateway.messages import BODY_LIMIT, dm
-from nocontact.web.pages import back, form, person, render, text, web
+from nocontact.web.pages import back, form, intercepted, person, render, text, web
 
 
 def _not_found(request: Request) -> Response:
@@ -74,6 +74,9 @@ async def send(request: Request) -> Response:
     error = _body_error(body)
     if error:
         return await thread_page(request, {"body": error}, body[:BODY_LIMIT])
+    paused = intercepted(request, "message", peer, body)
+    if paused is not None:
+        return paused
     g.messages.send(me, peer, body)
     return back(f"/messages/{peer}")
 

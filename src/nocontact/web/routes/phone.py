@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from nocontact.web.gateway.phone import BODY_LIMIT
-from nocontact.web.pages import back, form, person, render, text, web
+from nocontact.web.pages import back, form, intercepted, person, render, text, web
 
 
 async def phone_page(
@@ -48,6 +48,9 @@ async def dial(request: Request) -> Response:
         errors["to"] = "Call or text."
     if errors or source is None or dialled is None:
         return await phone_page(request, errors, values)
+    paused = intercepted(request, kind, dialled, values["body"] if kind == "sms" else "")
+    if paused is not None:
+        return paused
     g.phone.place(me, source, dialled, kind, values["body"] if kind == "sms" else "")
     return back("/phone")
 

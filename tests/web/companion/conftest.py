@@ -1,0 +1,68 @@
+"""The companion on the live test server: installed on the app the web fixtures start.
+
+``companion`` mounts the companion's pages, hooks and store on the ``server``
+fixture's app (the same SQLite file), with light argon2id costs so that each
+sign-in stays quick; one test signs in with the default costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nocontact.companion.crypto import KdfParams
+from nocontact.companion.pages import Companion, install
+from nocontact.companion.store import CompanionStore
+from tests.web.conftest import Person, Server
+
+FAST = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
+#: Every page of the companion a signed-in person can open.
+PAGES = (
+    "/companion",
+    "/companion/what-now",
+    "/companion/pledge",
+    "/companion/letters",
+    "/companion/letters/new",
+    "/companion/checkin",
+    "/companion/self-care",
+    "/companion/who-am-i",
+    "/companion/hard-dates",
+    "/companion/see-less",
+    "/companion/not-okay",
+    "/companion/safety-plan",
+    "/companion/crisis",
+    "/companion/staying-safe",
+    "/companion/look-back",
+    "/companion/delete",
+)
+
+
+@pytest.fixture
+def companion(server: Server, tmp_path: Path) -> Iterator[Companion]:
+    store = CompanionStore.open(tmp_path / "web.db")
+    found = install(server.app, store, params=FAST)
+    yield found
+    store.close()
+
+
+@pytest.fixture
+def person_with_companion(
+    companion: Companion, people: Callable[[str], Person]
+) -> Callable[[str], Person]:
+    return people
+
+
+def csrf(person: Person) -> str:
+    token: str = person.page.get_attribute('meta[name="csrf"]', "content")
+    return token
+
+
+def post(person: Person, path: str, data: dict[str, Any]) -> Any:
+    """A form post from the person's own window (their cookie, their CSRF token)."""
+    person.go("/companion/crisis")
+    return person.page.request.post(
+        person.server.url + path, form={"csrf": csrf(person), **data}, max_redirects=0
+    )
