@@ -66,3 +66,17 @@ def post(person: Person, path: str, data: dict[str, Any]) -> Any:
     return person.page.request.post(
         person.server.url + path, form={"csrf": csrf(person), **data}, max_redirects=0
     )
+
+
+def sign_in(person: Person) -> None:
+    """Sign in again (a session idle past the app's limit is forgotten, and its key with it)."""
+    person.go("/signin")
+    person.page.get_by_role("button", name=f"Sign in as {person.name}").click()
+    person.page.wait_for_url("**/feed")
+
+
+def later(server: Server, seconds: float, *people: Person) -> None:
+    """Move the server's clock on; people come back the next day and sign in again."""
+    server.clock.advance(seconds)
+    for person in people:
+        sign_in(person)
