@@ -7,13 +7,14 @@ sign-in stays quick; one test signs in with the default costs.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from nocontact.companion.crypto import KdfParams
+from nocontact.companion.crypto import DEFAULT_KDF, KdfParams
 from nocontact.companion.pages import Companion, install
 from nocontact.companion.store import CompanionStore
 from tests.web.conftest import Person, Server
@@ -49,6 +50,34 @@ def companion(server: Server, tmp_path: Path) -> Iterator[Companion]:
 
 
 @pytest.fixture
+def companion_default_costs(server: Server, tmp_path: Path) -> Iterator[Companion]:
+    """The companion with the argon2id costs it ships with (RFC 9106's second option)."""
+    store = CompanionStore.open(tmp_path / "web.db")
+    found = install(server.app, store, params=DEFAULT_KDF)
+    yield found
+    store.close()
+
+
+def companion_rows(database: Path, person: str) -> int:
+    """Rows of every companion table that belong to ``person``, read from the file itself."""
+    conn = sqlite3.connect(database)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'companion_%'"
+                " AND name != 'companion_schema'"
+            )
+        ]
+        return sum(
+            int(conn.execute(f"SELECT COUNT(*) FROM {t} WHERE person = ?", (person,)).fetchone()[0])
+            for t in tables
+        )
+    finally:
+        conn.close()
+
+
+@pytest.fixture
 def person_with_companion(
     companion: Companion, people: Callable[[str], Person]
 ) -> Callable[[str], Person]:
@@ -56,7 +85,8 @@ def person_with_companion(
 
 
 def csrf(person: Person) -> str:
-    token: str = person.page.get_attribute('meta[name="csrf"]', "content")
+    """The session's CSRF token, from any form on the page."""
+    token: str = person.page.locator('input[name="csrf"]').first.get_attribute("value")
     return token
 
 
