@@ -614,7 +614,7 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
             "-H 'Content-Type: application/json' "
             """-d '{"actor": "sam", "action": "message", "target": "alex"}'""",
         )
-    server.run(settings, "nocontact.web.serve:create")
+    server.run(settings, "nocontact.companion.serve:create")  # the web app with the companion
 
 
 @main.group()

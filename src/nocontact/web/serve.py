@@ -8,7 +8,8 @@ the service's engine: the web app is built when the service has opened it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,8 +19,8 @@ from nocontact.service.settings import Settings
 from .app import WebConfig, create_app
 from .store import ContentStore
 
-if TYPE_CHECKING:
-    from nocontact.companion.store import CompanionStore
+#: Mounts something on the web app over the store at a path; returns how to close it.
+Extension = Callable[[ASGIApp, Path], Callable[[], None]]
 
 API_PATHS = frozenset({"/healthz", "/metrics", "/openapi.json", "/docs"})
 
@@ -31,12 +32,14 @@ def is_api(path: str) -> bool:
 class Dispatch:
     """Sends each request to the API or to the web app by its path."""
 
-    def __init__(self, api: App, config: WebConfig) -> None:
+    def __init__(self, api: App, config: WebConfig, extensions: tuple[Extension, ...] = ()) -> None:
         self.api = api
         self.config = config
+        #: Mounted on the web app once it is built (the companion, by ``nocontact serve``).
+        self.extensions = extensions
         self.web: ASGIApp | None = None
         self._store: ContentStore | None = None
-        self._companion: CompanionStore | None = None
+        self._closers: list[Callable[[], None]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -52,12 +55,7 @@ class Dispatch:
             service = self.api.open()
             self._store = ContentStore(service.path)
             self.web = create_app(lambda: service.engine, self._store, config=self.config)
-            if self.config.companion_nav is not None:
-                from nocontact.companion.pages import install
-                from nocontact.companion.store import CompanionStore
-
-                self._companion = CompanionStore.open(service.path)
-                install(self.web, self._companion)
+            self._closers = [extend(self.web, Path(service.path)) for extend in self.extensions]
         return self.web
 
     def _lifespan_send(self, send: Send) -> Send:
@@ -65,11 +63,10 @@ class Dispatch:
             if message["type"] == "lifespan.startup.complete":
                 self._web()
             elif message["type"] == "lifespan.shutdown.complete" and self._store is not None:
+                for close in self._closers:
+                    close()
                 self._store.close()
-                self._store, self.web = None, None
-                if self._companion is not None:
-                    self._companion.close()
-                    self._companion = None
+                self._store, self.web, self._closers = None, None, []
             await send(message)
 
         return relay
