@@ -155,7 +155,7 @@ def test_group_warning_for_the_owner_only(server: Server, people: Callable[[str]
 def test_evidence_archive_sealed_openable_exportable(
     server: Server, people: Callable[[str], Person]
 ) -> None:
-    """What Sam sends after a keep-evidence block is sealed for Alex, opened and exported at will."""
+    """What Sam sends after a keep-evidence block is sealed for Alex, opened and exported."""
     alex, sam = people("Alex"), people("Sam")
     set_boundary(alex, "sam", "block", keep_evidence=True)
     assert send_message(sam, "alex", "You can't hide forever") == "Delivered"

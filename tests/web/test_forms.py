@@ -42,15 +42,19 @@ def alex(server: Server) -> Iterator[tuple[httpx.Client, str]]:
         yield client, token
 
 
+PARAMS = {
+    "{peer}": "sam", "{group}": "1", "{post}": "1", "{kind}": "reply", "{person}": "sam",
+    "{verb:str}": "follow", "{kind:str}": "call", "{entry}": "1", "{boundary}": "b_x",
+}  # fmt: skip
+
+
 def post_routes(server: Server) -> list[str]:
     """Every POST path of the app, with a plausible value in each parameter."""
     paths = []
     for route in server.app.app.routes:
         if isinstance(route, Route) and "POST" in (route.methods or ()):
             path = route.path
-            for name, value in (("{peer}", "sam"), ("{group}", "1"), ("{post}", "1"),
-                                ("{kind}", "reply"), ("{person}", "sam"), ("{verb:str}", "follow"),
-                                ("{kind:str}", "call"), ("{entry}", "1"), ("{boundary}", "b_x")):  # fmt: skip
+            for name, value in PARAMS.items():
                 path = path.replace(name, value)
             paths.append(path)
     return paths
