@@ -93,6 +93,7 @@ class Server:
     clock: FakeClock
     engine: Engine
     app: Any
+    db: Path
 
     @property
     def gateway(self) -> Gateway:
@@ -129,13 +130,21 @@ def start_server(folder: Path, *, demo_world: bool = True) -> tuple[Server, Call
         store.close()
         engine.close()
 
-    return Server(f"http://127.0.0.1:{port}", clock, engine, app), stop
+    return Server(f"http://127.0.0.1:{port}", clock, engine, app, path), stop
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """The app on a fresh demo world, with a clock only this test moves."""
     found, stop = start_server(tmp_path)
+    yield found
+    stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for a module whose tests change nothing stored (they check so)."""
+    found, stop = start_server(tmp_path_factory.mktemp("web"))
     yield found
     stop()
 
@@ -220,3 +229,59 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 def assert_accessible(page: Any) -> None:
     violations = axe_violations(page)
     assert not violations, f"{page.url}: {json.dumps(violations, indent=1)}"
+
+
+# -- what people do, as they would do it -------------------------------------------
+
+
+def set_boundary(
+    person: Person,
+    target: str,
+    kind: str = "block",
+    *,
+    address: str = "",
+    duration: str = "forever",
+    note: str = "",
+    disclosure: str = "silent",
+    keep_evidence: bool = False,
+    on_end: str = "deliver",
+) -> None:
+    """Fill and send the Boundaries form."""
+    page = person.go("/boundaries")
+    if target:
+        page.select_option("#target", target)
+    if address:
+        page.fill("#address", address)
+    page.check(f"#kind-{kind}")
+    page.check(f"#d-{duration}")
+    page.check(f"#disc-{disclosure}")
+    if keep_evidence:
+        page.check("#keep_evidence")
+    if note:
+        page.fill("#note", note)
+    page.check(f"#end-{on_end}")
+    page.get_by_role("button", name="Set boundary").click()
+    page.wait_for_load_state()
+
+
+def send_message(person: Person, peer: str, body: str) -> str:
+    """Send a direct message; the tick the sender then sees on it."""
+    page = person.go(f"/messages/{peer}")
+    page.fill("#body", body)
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(f"**/messages/{peer}")
+    return str(page.locator(".line.mine .tick").last.inner_text())
+
+
+def dial(person: Person, number: str, kind: str = "call", body: str = "", source: str = "") -> str:
+    """Call or text a number from the phone screen; the status the caller sees."""
+    page = person.go("/phone")
+    prefix = "call" if kind == "call" else "sms"
+    if source:
+        page.select_option(f"#{prefix}-from", source)
+    page.fill(f"#{prefix}-to", number)
+    if kind == "sms":
+        page.fill("#sms-body", body)
+    page.get_by_role("button", name="Call" if kind == "call" else "Send text").click()
+    page.wait_for_url("**/phone")
+    return str(page.locator(".calls .status").first.inner_text())

@@ -145,9 +145,9 @@ class SessionLayer:
         now = web.gateway.ctx.now()
         cookie = _cookie(scope)
         static = scope["path"].startswith("/static/")
-        session = web.sessions.get(cookie, now)
+        session = web.sessions.get(cookie)
         if session is None and not static:
-            session = web.sessions.new(now)
+            session = web.sessions.new()
         scope.setdefault("state", {})["session"] = session
         if session is not None and session.person is not None:
             web.live.seen(session.person, now)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 COOKIE = "nc_session"
-#: A session unused this long is forgotten.
+#: A session unused this long (real time, not the engine's clock) is forgotten.
 IDLE_SECONDS = 12 * 3600.0
 
 
@@ -66,9 +67,10 @@ class Sessions:
         self._by_id: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def get(self, session_id: str | None, now: float) -> Session | None:
+    def get(self, session_id: str | None) -> Session | None:
         if not session_id:
             return None
+        now = time.monotonic()
         with self._lock:
             found = self._by_id.get(session_id)
             if found is not None and now - found.last_used > IDLE_SECONDS and found.last_used:
@@ -78,17 +80,19 @@ class Sessions:
             found.last_used = now
         return found
 
-    def new(self, now: float) -> Session:
-        session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), last_used=now)
+    def new(self) -> Session:
+        session = Session(
+            secrets.token_urlsafe(32), secrets.token_urlsafe(32), last_used=time.monotonic()
+        )
         with self._lock:
             self._by_id[session.id] = session
         return session
 
-    def sign_in(self, session: Session, person: str, passphrase: str, now: float) -> Session:
+    def sign_in(self, session: Session, person: str, passphrase: str) -> Session:
         """A fresh session id for the signed-in person (no fixation), then the hooks."""
         with self._lock:
             self._by_id.pop(session.id, None)
-        fresh = self.new(now)
+        fresh = self.new()
         fresh.person = person
         for hook in self.hooks.sign_in:
             hook(fresh, person, passphrase)

@@ -41,7 +41,7 @@ async def sign_in(request: Request) -> Response:
             {"people": w.gateway.people.directory(), "errors": errors, "handle": who},
             400,
         )
-    fresh = w.sessions.sign_in(session(request), person, passphrase, w.gateway.ctx.now())
+    fresh = w.sessions.sign_in(session(request), person, passphrase)
     request.scope["state"]["session"] = fresh
     return back("/feed")
 
@@ -50,7 +50,7 @@ async def sign_out(request: Request) -> Response:
     w = web(request)
     await form(request)
     w.sessions.sign_out(session(request))
-    request.scope["state"]["session"] = w.sessions.new(w.gateway.ctx.now())
+    request.scope["state"]["session"] = w.sessions.new()
     return back("/signin")
 
 
@@ -89,7 +89,7 @@ async def sign_up(request: Request) -> Response:
             )
     if errors:
         return render(request, "signup.html", {"values": values, "errors": errors}, 400)
-    fresh = w.sessions.sign_in(session(request), values["handle"], passphrase, w.gateway.ctx.now())
+    fresh = w.sessions.sign_in(session(request), values["handle"], passphrase)
     request.scope["state"]["session"] = fresh
     return back("/feed")
 
