@@ -126,6 +126,8 @@ class RDecision:
     note: str | None
     until: float | None
     boundary_id: str | None
+    #: The actor's own strongest boundary: the only one explained to the actor.
+    explained_to_actor: str | None = None
     #: Every boundary that held and covered (after the emergency pause), for invariants.
     holding: tuple[Holding, ...] = ()
     emergency: bool = False
@@ -461,7 +463,9 @@ class Reference:
         for b in self.boundaries:
             if not b.holds(at) or not b.covers(action):
                 continue
-            if b.scope.startswith("platform:") and b.scope[len("platform:") :] != platform:
+            # A decision that names no platform honours every platform's boundaries.
+            scoped = b.scope[len("platform:") :] if b.scope.startswith("platform:") else None
+            if scoped is not None and platform is not None and scoped != platform:
                 continue
             if b.owner == target.principal:
                 if b.target.startswith(PATTERN):
@@ -535,6 +539,7 @@ class Reference:
             note=b.note if space else None,
             until=b.ends if space else None,
             boundary_id=b.id,
+            explained_to_actor=min(own, key=key).boundary.id if own else None,
             holding=tuple(holding),
         )
 

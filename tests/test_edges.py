@@ -57,8 +57,8 @@ def folded(make_engine: EngineFactory) -> Engine:
 
 def test_a_folded_block_still_decides_and_explains(folded: Engine) -> None:
     """After the fold the block drops sam's message and explains itself to alex by its id."""
-    d = folded.check("acct:chirp:sam", "message", "alex")
-    assert (d.outcome, d.actor_sees) == (Outcome.DROP, "sent")
+    d = folded.check("acct:chirp:sam", "message", "alex", viewer="alex")
+    assert (d.outcome, d.actor_sees) == (Outcome.DROP, "delivered")
     assert d.explanation is not None
     assert d.explanation.boundary_id == plain_id("alex", "sam", 0)
     assert d.seen_by("sam").explanation is None

@@ -564,7 +564,7 @@ class EngineVsModel(RuleBasedStateMachine):
             want.evidence,
             want.note,
             want.until,
-            want.boundary_id,
+            want.explained_to_actor,
         ), where
         assert got.revision == self.engine.revision
         self._design_promises(got, want, where)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .core.model import KIND_PRECEDENCE, OUTCOME_SEVERITY, Action, Direction, Disclosure, Kind
-from .core.semantics import DEFAULT, Effect, effect
+from .core.semantics import DEFAULT, PRIVACY, Effect, effect
 
 INTRO = """\
 # Semantics: every kind × every action × both directions
@@ -28,9 +28,15 @@ toward its owner (messaging them, viewing their posts, seeing their presence);
 `location`) are asked by the viewer: "may the actor see the target's ...".
 
 `normal` means the actor is shown nothing unusual: the product shows the
-outcome as it is (an item that is hidden simply is not there). `sent` means
-"looks sent, never delivered or read" (for a call: it rings out unanswered;
-for a follow: a request that is never accepted).
+outcome as it is (an item that is hidden simply is not there). `delivered`
+means delivered and never read (for a call: it rings out unanswered). `sent`
+is a follow request or group invitation that waits for approval.
+
+A **silent** block cannot be told apart from privacy: the blocked person sees
+exactly what they would see if the owner had merely turned on the ordinary
+privacy settings listed in "Silent means private" below (a message shows
+`delivered`, never `read` and never a lone `sent`). Only a block whose owner
+chose `unavailable` tells the blocked person anything.
 
 Where several boundaries hold between two people, every one of them, in both
 directions, gives its effect, and the strictest wins: first by outcome
@@ -86,6 +92,12 @@ def semantics_markdown() -> str:
     out = [INTRO.format(severity=severity, kinds=kinds)]
     out.append("## no boundary\n\n| action | either way |\n|---|---|")
     out += [f"| `{a.value}` | {_cell(DEFAULT[a])} |" for a in Action]
+    out.append(
+        "\n## Silent means private\n\nWhat a silently blocked person sees, action by"
+        " action, and the ordinary privacy setting of the owner's it mimics.\n\n"
+        "| action | the actor sees | as if the owner had |\n|---|---|---|"
+    )
+    out += [f"| `{a.value}` | `{PRIVACY[a][0].actor_sees.value}` | {PRIVACY[a][1]} |" for a in Action]
     for kind in Kind:
         columns = _columns(kind)
         out.append(f"\n## {kind.value}\n")

@@ -29,7 +29,13 @@ import numpy.typing as npt
 
 from .core.addresses import Address, AddressKind, looks_like_address
 from .core.batch import audience_numbers, decide_numbers, shown_numbers
-from .core.decide import LIFT_PERSON_BLOCKS, Policy, audience, decide_parties, visible
+from .core.decide import (
+    LIFT_PERSON_BLOCKS,
+    Policy,
+    audience,
+    decide_parties,
+    visible,
+)
 from .core.edges import (
     Checkpoint,
     edge_code,
@@ -848,8 +854,13 @@ class Engine:
         if not first_per_pair(o, t).all():
             raise InvalidInput("at most one boundary per (owner, target)", field="owners")
 
-    def decide(self, interaction: Interaction) -> Decision:
-        """May this reach that person, and what does each side see?"""
+    def decide(self, interaction: Interaction, *, viewer: str | None = None) -> Decision:
+        """May this reach that person, and what does each side see?
+
+        The answer is the actor's view: its explanation, if any, is of the
+        actor's own boundary. Pass ``viewer`` (the target, say) for that
+        person's view instead, or ``""`` for nobody's (no explanation).
+        """
         index = self._index
         # The common case, two persons with no boundary either way, is answered
         # by a few dict lookups and two signature words.
@@ -870,6 +881,7 @@ class Engine:
             at=self._at(interaction.at),
             revision=self._revision,
             policy=self._policy,
+            viewer=viewer,
         )
 
     def decide_number(
@@ -880,6 +892,7 @@ class Engine:
         *,
         platform: str | None = None,
         at: When = None,
+        viewer: str | None = None,
     ) -> Decision:
         """``decide`` for two persons given by number (see ``person_number``)."""
         index = self._index
@@ -901,6 +914,7 @@ class Engine:
             at=self._at(at),
             revision=self._revision,
             policy=self._policy,
+            viewer=viewer,
         )
 
     def check(
@@ -911,21 +925,28 @@ class Engine:
         *,
         platform: str | None = None,
         at: When = None,
+        viewer: str | None = None,
     ) -> Decision:
-        """``decide`` with the interaction spelled out."""
+        """``decide`` with the interaction spelled out (the actor's view unless ``viewer``)."""
         return self.decide(
-            Interaction(actor, parse_enum(Action, action, "action"), target, platform, self._at(at))
+            Interaction(actor, parse_enum(Action, action, "action"), target, platform, self._at(at)),
+            viewer=viewer,
         )
 
-    def decide_many(self, interactions: Iterable[Interaction]) -> list[Decision]:
-        """``decide`` for many interactions: the quiet pairs are found all at once."""
+    def decide_many(
+        self, interactions: Iterable[Interaction], *, viewer: str | None = None
+    ) -> list[Decision]:
+        """``decide`` for many interactions: the quiet pairs are found all at once.
+
+        Each decision is its actor's view, unless ``viewer`` names one person for all.
+        """
         items = list(interactions)
         quiet = self._index.quiet_many([i.actor for i in items], [i.target for i in items])
         defaults, decide = self._defaults, self.decide
         return [
             defaults[i.action]
             if q and isinstance(i.action, str) and i.action in defaults
-            else decide(i)
+            else decide(i, viewer=viewer)
             for i, q in zip(items, quiet.tolist(), strict=True)
         ]
 

@@ -125,13 +125,13 @@ async def lift_boundary(call: Call) -> s.LiftOut:
 async def decide(call: Call) -> s.DecisionOut:
     body: s.DecideIn = call.body
     engine = await call.service.fresh(call.query.get("min_revision"))
+    # No viewer named: nobody's view, so no explanation.
     d = engine.decide(
-        Interaction(body.actor, body.action, body.target, body.platform, _at(body.at))
+        Interaction(body.actor, body.action, body.target, body.platform, _at(body.at)),
+        viewer=body.viewer if body.viewer is not None else "",
     )
     call.service.metrics.decisions[d.outcome.value] += 1
-    if body.viewer is None:
-        return s.decision_out(d.seen_by(""))
-    return s.decision_out(d.seen_by(body.viewer))
+    return s.decision_out(d)
 
 
 async def decide_batch(call: Call) -> Raw:
