@@ -97,7 +97,9 @@ def semantics_markdown() -> str:
         " action, and the ordinary privacy setting of the owner's it mimics.\n\n"
         "| action | the actor sees | as if the owner had |\n|---|---|---|"
     )
-    out += [f"| `{a.value}` | `{PRIVACY[a][0].actor_sees.value}` | {PRIVACY[a][1]} |" for a in Action]
+    for a in Action:
+        shown, setting = PRIVACY[a]
+        out.append(f"| `{a.value}` | `{shown.actor_sees.value}` | {setting} |")
     for kind in Kind:
         columns = _columns(kind)
         out.append(f"\n## {kind.value}\n")

@@ -928,10 +928,8 @@ class Engine:
         viewer: str | None = None,
     ) -> Decision:
         """``decide`` with the interaction spelled out (the actor's view unless ``viewer``)."""
-        return self.decide(
-            Interaction(actor, parse_enum(Action, action, "action"), target, platform, self._at(at)),
-            viewer=viewer,
-        )
+        act = parse_enum(Action, action, "action")
+        return self.decide(Interaction(actor, act, target, platform, self._at(at)), viewer=viewer)
 
     def decide_many(
         self, interactions: Iterable[Interaction], *, viewer: str | None = None
