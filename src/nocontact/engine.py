@@ -83,6 +83,8 @@ I64Array = npt.NDArray[np.int64]
 NOTE_LIMIT = 280
 #: The checkpoint of the index's edges, kept in the store for a fast cold start.
 CHECKPOINT = "edges"
+#: The store's secret that keys plain boundaries' ids.
+ID_SECRET = "boundary_ids"
 #: Decisions with no boundary at all (the revision is filled in per engine).
 DEFAULT_DECISION: dict[str, Decision] = {
     a: Decision(e.outcome, e.actor_sees, e.notify, 0) for a, e in DEFAULT.items()
@@ -134,7 +136,7 @@ def to_instant(value: When, field: str = "at") -> Instant | None:
     return float(value)
 
 
-def boundary_row(b: Boundary, revision: object) -> dict[str, object]:
+def boundary_row(b: Boundary, revision: object, key: bytes = b"") -> dict[str, object]:
     return {
         "id": b.id,
         "owner": b.owner,
@@ -150,7 +152,7 @@ def boundary_row(b: Boundary, revision: object) -> dict[str, object]:
         "on_end": b.on_end.value,
         "target_person": b.target_person,
         "revision": revision,
-        "plain": int(edge_code(b) is not None),
+        "plain": int(edge_code(b, key) is not None),
     }
 
 
@@ -204,7 +206,9 @@ class Engine:
         self._clock = clock
         self._policy = Policy(emergency_window=self.config.emergency_window)
         self._lock = threading.RLock()
-        self._index = Index(region=self.config.region)
+        #: Keys plain boundaries' ids (see ``plain_id``); made with the database.
+        self._id_key = store.secret(ID_SECRET)
+        self._index = Index(region=self.config.region, id_key=self._id_key)
         self._revision = 0
         self._checkpointed = -1
         self._closed = False
@@ -256,7 +260,7 @@ class Engine:
         codes: list[int] = []
         for row in snapshot.rows("boundaries"):
             b = boundary_from_row(row)
-            code = edge_code(b) if plain else None
+            code = edge_code(b, self._id_key) if plain else None
             if code is None:
                 index.add_boundary(b)
             else:
@@ -448,7 +452,7 @@ class Engine:
             if b.owner != person
         ]
         changes: list[Change] = [Put("addresses", {"uri": address.uri, "person": person})]
-        changes += [Put("boundaries", boundary_row(b, b.revision)) for b in repoint]
+        changes += [Put("boundaries", boundary_row(b, b.revision, self._id_key)) for b in repoint]
         data = {"person": person, "address": address.uri, "boundaries": [b.id for b in repoint]}
 
         def apply() -> None:
@@ -505,7 +509,7 @@ class Engine:
             link_changes, link_events, link = self._link_plan(person, after, now)
             changes: list[Change] = [Put("addresses", {"uri": before.uri, "person": None})]
             changes += link_changes
-            changes += [Put("boundaries", boundary_row(b, b.revision)) for b in moved]
+            changes += [Put("boundaries", boundary_row(b, b.revision, self._id_key)) for b in moved]
             data = {
                 "person": person,
                 "old": before.uri,
@@ -541,7 +545,36 @@ class Engine:
         keep_evidence: bool = False,
         on_end: OnEnd | str = OnEnd.DELIVER,
     ) -> Boundary:
-        """Set a boundary from ``owner`` toward ``target``. Setting it twice changes nothing."""
+        """Set a boundary from ``owner`` toward ``target`` (see ``put_boundary``)."""
+        return self.put_boundary(
+            owner, target, kind, scope=scope, channels=channels, starts=starts, ends=ends,
+            duration=duration, disclosure=disclosure, note=note, keep_evidence=keep_evidence,
+            on_end=on_end,
+        )[0]  # fmt: skip
+
+    def put_boundary(
+        self,
+        owner: str,
+        target: str,
+        kind: Kind | str,
+        *,
+        scope: str | None = None,
+        channels: Iterable[Channel | str] | None = None,
+        starts: When = None,
+        ends: When = None,
+        duration: timedelta | float | None = None,
+        disclosure: Disclosure | str = Disclosure.SILENT,
+        note: str | None = None,
+        keep_evidence: bool = False,
+        on_end: OnEnd | str = OnEnd.DELIVER,
+    ) -> tuple[Boundary, bool]:
+        """Set a boundary, and say whether it was created.
+
+        An owner holds one boundary of a kind toward one person (or address,
+        or pattern) in one scope: setting it again updates that boundary (its
+        note, end, disclosure, channels...) and keeps its id, and setting it
+        again unchanged changes nothing. So lifting it always lifts it.
+        """
         with self._lock:
             now = self._clock()
             self._expire_due(now)
@@ -549,33 +582,69 @@ class Engine:
                 owner, target, kind, scope, channels, starts, ends, duration,
                 disclosure, note, keep_evidence, on_end, now,
             )  # fmt: skip
-            # A repeat: the same boundary, not ended, in force no later than asked.
-            # One asked to take effect earlier than the existing one is a new boundary.
-            for existing in self._index.boundaries_of(spec.owner):
-                if (
-                    _same(existing, spec)
-                    and existing.starts <= spec.starts
-                    and existing.holds_at(max(now, existing.starts))
-                ):
-                    return existing
+            existing = self._same_aim(spec, now)
+            if existing is not None:
+                return self._update_boundary(existing, spec, now), False
             if is_plain(spec) and spec.starts <= now:
                 # A plain boundary's id follows from what it is: the edges need no ids.
                 code = plain_code(spec.kind, spec.disclosure, spec.keep_evidence)
-                boundary = replace(spec, id=plain_id(spec.owner, spec.target, code))
+                boundary = replace(spec, id=plain_id(spec.owner, spec.target, code, self._id_key))
                 found = self._stored(boundary.id)
-                if found is not None:
-                    return found
+                if found is not None:  # kept under its id since a lift re-set it
+                    return found, False
             else:
                 boundary = replace(spec, id="b_" + secrets.token_hex(8))
             revision = self._commit(
                 "set_boundary",
-                [Put("boundaries", boundary_row(boundary, REVISION))],
+                [Put("boundaries", boundary_row(boundary, REVISION, self._id_key))],
                 [NewEvent("boundary_set", now, _set_data(boundary))],
                 lambda r: self._index.add_boundary(replace(boundary, revision=r)),
             )
             if len(self._index.boundaries) > MERGE_AT + self._index.edges.size // 8:
                 self._index.merge()
-            return replace(boundary, revision=revision)
+            return replace(boundary, revision=revision), True
+
+    def _same_aim(self, spec: Boundary, now: Instant) -> Boundary | None:
+        """The owner's boundary, not ended, of ``spec``'s kind and scope toward the same one."""
+        index = self._index
+        candidates = list(index.boundaries_of(spec.owner))
+        aim = _aim(spec)
+        if is_person_id(aim):  # a plain boundary lives as an edge, not in the overlay
+            candidates += index.between(index.resolve(spec.owner), index.resolve(aim))
+        for b in candidates:
+            if (
+                b.kind is spec.kind
+                and b.scope == spec.scope
+                and _aim(b) == aim
+                and (b.ends is None or now < b.ends)
+            ):
+                return self._stored(b.id) or b
+        return None
+
+    def _update_boundary(self, existing: Boundary, spec: Boundary, now: Instant) -> Boundary:
+        """Set again: the existing boundary takes the new terms, under its id."""
+        ends = spec.ends
+        if existing.kind is Kind.PLEDGE and existing.ends is not None:
+            # A pledge is ended early only through its cool-down (``lift``).
+            ends = None if ends is None else max(ends, existing.ends)
+        elif existing.kind is Kind.PLEDGE:
+            ends = None
+        # One not yet started may be brought forward; one in force keeps its start.
+        starts = existing.starts if existing.starts <= now else min(existing.starts, spec.starts)
+        updated = replace(
+            spec, id=existing.id, starts=starts, ends=ends, revision=existing.revision
+        )
+        if _same(existing, updated) and existing.starts == updated.starts:
+            return existing
+        if updated.ends is not None and not updated.ends > updated.starts:
+            raise InvalidBoundary("a boundary must end after it starts", field="ends")
+        revision = self._commit(
+            "update_boundary",
+            [Put("boundaries", boundary_row(updated, REVISION, self._id_key))],
+            [NewEvent("boundary_updated", now, _set_data(updated))],
+            lambda r: self._index.replace_boundary(replace(updated, revision=r)),
+        )
+        return replace(updated, revision=revision)
 
     def _boundary_spec(
         self,
@@ -699,7 +768,7 @@ class Engine:
         ending = replace(pledge, ends=end)
         revision = self._commit(
             "lift",
-            [Put("boundaries", boundary_row(ending, ending.revision))],
+            [Put("boundaries", boundary_row(ending, ending.revision, self._id_key))],
             [
                 NewEvent(
                     "boundary_ending", now, {"id": pledge.id, "owner": pledge.owner, "ends": end}
@@ -810,6 +879,7 @@ class Engine:
             self._check_import(ids, o, t, k)
             now = self._clock()
             silent = [plain_code(kind, Disclosure.SILENT, False) for kind in Kind]
+            key = self._id_key
             codes = np.array(silent, np.uint8)[k]
             revision = self._store.bulk_insert(
                 "import_persons",
@@ -825,7 +895,7 @@ class Engine:
                 revision = self._store.bulk_insert(
                     "import_boundaries",
                     "boundaries",
-                    lambda r, rows=rows: _plain_rows(ids, rows, now, r),  # type: ignore[misc]
+                    lambda r, rows=rows: _plain_rows(ids, rows, now, r, key),  # type: ignore[misc]
                     NewEvent("boundaries_imported", now, {"count": min(chunk, o.size - lo)}),
                 )
                 if progress is not None:
@@ -1031,15 +1101,19 @@ class Engine:
         )
 
     def _stored(self, boundary_id: object) -> Boundary | None:
-        """A boundary by id: from the overlay, or from the store for an edge."""
+        """A boundary by id: from the overlay, or from the store for an edge.
+
+        A plain boundary the index rebuilt from a checkpoint has no revision of
+        its own (0): the store's row has the real one.
+        """
         if not isinstance(boundary_id, str):
             return None
         found = self._index.boundaries.get(boundary_id)
-        if found is not None:
+        if found is not None and found.revision:
             return found
         with self._lock:
             rows = self._store.select("boundaries", {"id": boundary_id})
-        return boundary_from_row(rows[0]) if rows else None
+        return boundary_from_row(rows[0]) if rows else found
 
     def boundary(self, boundary_id: str) -> Boundary:
         found = self._stored(boundary_id)
@@ -1067,14 +1141,14 @@ class Engine:
 
 
 def _plain_rows(
-    ids: list[str], rows: Iterable[tuple[int, int, int]], now: Instant, revision: int
+    ids: list[str], rows: Iterable[tuple[int, int, int]], now: Instant, revision: int, key: bytes
 ) -> Iterator[tuple[object, ...]]:
     """Boundary rows, in ``TABLES`` order, for plain (owner, target, code) triples."""
     for o, t, code in rows:
         owner, target = ids[o], ids[t]
         kind = kind_of(code)
         yield (
-            plain_id(owner, target, code), owner, kind, target, "everywhere", None, now, None,
+            plain_id(owner, target, code, key), owner, kind, target, "everywhere", None, now, None,
             "silent", None, 0, "deliver", None, revision, 1,
         )  # fmt: skip
 
@@ -1115,6 +1189,13 @@ def _check_free(index: Index, address: Address, person: str) -> None:
     holder = index.person_of(address.uri)
     if holder is not None and holder != person:
         raise AddressTaken(f"{address.uri} belongs to another person", field="address")
+
+
+def _aim(b: Boundary) -> str:
+    """Whom a boundary is toward: the person an address stands for, unless scoped to it."""
+    if b.scope == "address":
+        return b.target
+    return b.target_person or b.target
 
 
 def _same(a: Boundary, b: Boundary) -> bool:

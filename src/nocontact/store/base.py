@@ -147,6 +147,10 @@ class Store(Protocol):
         """The newest revision committed by any writer."""
         ...
 
+    def secret(self, name: str) -> bytes:
+        """A secret of this database, made when it was created (empty if none)."""
+        ...
+
     def close(self) -> None:
         """Release every connection. Calling it twice is harmless."""
         ...

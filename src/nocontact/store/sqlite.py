@@ -434,6 +434,12 @@ class SQLiteStore:
         with self._reading() as conn:
             return int(conn.execute(_MAX_REVISION).fetchone()[0])
 
+    def secret(self, name: str) -> bytes:
+        """A secret of this database (migration 0003 makes them), or empty bytes."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return b"" if row is None else bytes(row[0])
+
     def close(self) -> None:
         """Close both connections. Calling it twice is harmless."""
         with self._write_lock:
