@@ -134,9 +134,10 @@ def test_temporary_boundary_ends_exactly_on_time(people: Engine, clock: FakeCloc
 
 
 def test_expiry_is_written_to_the_event_log(people: Engine, clock: FakeClock) -> None:
-    """The end of a temporary boundary becomes an event at the next read of the log."""
+    """The end of a temporary boundary becomes an event when a writer records it."""
     b = people.set_boundary("olivia", "tom", "space", duration=DAY, on_end="discard")
     clock.advance(DAY + 1)
+    people.expire_due()
     expired = [e for e in people.events() if e.type == "boundary_expired"]
     assert [e.data["id"] for e in expired] == [b.id]
     assert expired[0].data["held"] == "discard"

@@ -7,7 +7,7 @@ applied to the index: a rejected or failed write leaves both untouched. Reads
 
 Temporary boundaries need no background job: every decision compares the
 boundary's end with the evaluation time, and the ``boundary_expired`` events
-are written by the next write or the next read of the event log.
+are written by the next write (or ``expire_due``), exactly once among writers.
 """
 
 from __future__ import annotations
@@ -339,26 +339,44 @@ class Engine:
         self._revision = revision
         self._defaults = {a: replace(d, revision=revision) for a, d in DEFAULT_DECISION.items()}
 
+    def expire_due(self) -> int:
+        """Write the end of every boundary whose time has come; return the revision.
+
+        A write, never done by a read: decisions need no such events (they
+        compare each end with the time). Every write does this first; a server
+        calls it before serving the event log.
+        """
+        with self._lock:
+            self._expire_due(self._clock())
+            return self._revision
+
     def _expire_due(self, now: Instant) -> None:
-        """Write the end of every boundary whose time has come (the events only)."""
+        """Write the ends that have come, each exactly once among all writers.
+
+        The store deletes a row only if it still has the end we know, and
+        records an event only for a row it deleted: another engine on the same
+        database that got there first leaves nothing to write.
+        """
         filed = self._index.boundaries
         ended = [filed[i] for i in dict.fromkeys(self._index.due(now)) if i in filed]
         if not ended:
             return
-        events = [NewEvent("boundary_expired", b.ends or now, _ended_data(b)) for b in ended]
-        changes = [Delete("boundaries", {"id": b.id}) for b in ended]
-
-        def apply(_: int) -> None:
-            for b in ended:
-                self._index.remove_boundary(b.id)
-
+        due = [
+            (b.id, b.ends or now, NewEvent("boundary_expired", b.ends or now, _ended_data(b)))
+            for b in ended
+        ]
         try:
-            self._commit("expire_due", changes, events, apply)
+            revision, written = self._store.end_boundaries("expire_due", due)
         except BaseException:
             for b in ended:  # keep the ones still filed due, for the next attempt
                 if b.id in filed:
                     self._index.replace_boundary(b)
             raise
+        # Ended by time either way: here, or by another writer first.
+        for b in ended:
+            self._index.remove_boundary(b.id)
+        if written:
+            self._at_revision(revision)
 
     def _person(self, person: object, field: str = "person") -> str:
         if not isinstance(person, str):
@@ -1134,9 +1152,7 @@ class Engine:
         return self._index.contacts_of(self._person(owner, "owner"))
 
     def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
-        """The change feed, oldest first. Ends that have come are written first."""
-        with self._lock:
-            self._expire_due(self._clock())
+        """The change feed, oldest first. A read: it writes nothing (see ``expire_due``)."""
         return self._store.events(after, limit)
 
 

@@ -139,6 +139,18 @@ class Store(Protocol):
         """
         ...
 
+    def end_boundaries(
+        self, name: str, due: Sequence[tuple[str, float, NewEvent]]
+    ) -> tuple[int, list[str]]:
+        """Delete each boundary ``(id, ends, event)`` whose stored end is still ``ends``,
+        with its event, atomically; return the new revision and the ids deleted
+        (the revision unchanged and no ids when none was).
+
+        The guard on the stored row makes an end written exactly once, whichever
+        of several writers on one database gets there first.
+        """
+        ...
+
     def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
         """Events with a revision greater than ``after``, oldest first."""
         ...

@@ -344,6 +344,38 @@ class SQLiteStore:
         )
         return revision
 
+    def end_boundaries(
+        self, name: str, due: Sequence[tuple[str, float, NewEvent]]
+    ) -> tuple[int, list[str]]:
+        """Delete the boundaries still stored with the end given, each with its event."""
+        ended: list[str] = []
+        with self._write_lock:
+            conn = self._open(self._writer)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                revision = self._next_revision(conn)
+                events = []
+                for boundary_id, ends, event in due:
+                    cursor = conn.execute(
+                        "DELETE FROM boundaries WHERE id = ? AND ends = ?", (boundary_id, ends)
+                    )
+                    if cursor.rowcount:
+                        ended.append(boundary_id)
+                        events.append(event)
+                if not events:  # another writer got there first: nothing to record
+                    conn.execute("ROLLBACK")
+                    return revision - 1, []
+                conn.executemany(_INSERT_EVENT, _event_rows(revision, events))
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"commit {name!r} failed: {exc}") from exc
+                raise
+            self._revision = revision
+        return revision, ended
+
     def load(self, *, skip_plain: bool = False) -> Snapshot:
         """Every table in bulk, and the revision they reflect, from one read transaction."""
         with self._reading() as conn:
