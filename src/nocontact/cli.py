@@ -585,7 +585,7 @@ def _setting_options(func: F) -> F:
     epilog="""\b
 Examples:
   nocontact serve --demo                 # seeded throwaway database, prints a key
-  nocontact serve --port 9000 --workers 2
+  nocontact serve --port 9000 --db /var/lib/nocontact/nocontact.db
   NOCONTACT_PORT=9000 nocontact serve --config /etc/nocontact.toml
 """
 )

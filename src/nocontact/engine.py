@@ -12,6 +12,7 @@ are written by the next write (or ``expire_due``), exactly once among writers.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import os
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Concatenate, ParamSpec, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +54,7 @@ from .core.errors import (
     InvalidInput,
     PersonExists,
     SelfBoundary,
+    StoreChanged,
     UnknownBoundary,
     UnknownPerson,
 )
@@ -79,6 +81,8 @@ from .core.semantics import DEFAULT
 from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
 
 I64Array = npt.NDArray[np.int64]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 NOTE_LIMIT = 280
 #: The checkpoint of the index's edges, kept in the store for a fast cold start.
@@ -191,6 +195,33 @@ def _check_scope(scope: str | None) -> str:
     )
 
 
+#: How many times a write is tried while other processes keep writing first.
+WRITE_ATTEMPTS = 5
+
+
+def _writes(method: Callable[Concatenate[Engine, P], R]) -> Callable[Concatenate[Engine, P], R]:
+    """A write: catch up with other writers first, and again if one wrote meanwhile.
+
+    The store refuses a commit made on a state another process has changed
+    (``StoreChanged``, nothing written), so no write is validated against an
+    old state: it runs again on the fresh one.
+    """
+
+    def write(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            for _ in range(WRITE_ATTEMPTS - 1):
+                self.refresh()
+                try:
+                    return method(self, *args, **kwargs)
+                except StoreChanged:
+                    continue
+            self.refresh()
+            return method(self, *args, **kwargs)
+
+    functools.update_wrapper(write, method)  # the method's name and docstring
+    return write
+
+
 class Engine:
     """Boundaries between people, decided on every interaction."""
 
@@ -227,27 +258,47 @@ class Engine:
 
         return cls(SQLiteStore.open(path or default_path()), config=config, clock=clock)
 
+    def written_elsewhere(self) -> bool:
+        """Whether another process wrote to the store since this engine read it (cheap)."""
+        return self._store.written_elsewhere()
+
+    def refresh(self) -> bool:
+        """Catch up with writes another process made to the store; say if there were any.
+
+        One cheap check when nothing changed (a server asks once per request);
+        otherwise the index is rebuilt from the store (from its checkpoint and
+        the rows written since). Writes catch up by themselves.
+        """
+        with self._lock:
+            if not self._store.written_elsewhere():
+                return False
+            self._checkpointed = -1
+            self._load()
+            return True
+
     def _load(self) -> None:
         """Rebuild the index from the store, the plain boundaries from a checkpoint if current."""
+        self._store.mark_read()
         saved = self._store.checkpoint(CHECKPOINT)
         snapshot = self._store.load(skip_plain=saved is not None)
         if saved is not None and saved[0] != snapshot.revision:
             saved, snapshot = None, self._store.load()
         checkpoint = Checkpoint.from_bytes(saved[1]) if saved is not None else None
-        index = self._index
+        # Built aside and swapped in whole: readers never see a half-built index.
+        index = Index(region=self.config.region, id_key=self._id_key)
         if checkpoint is not None:
             for key in checkpoint.keys:  # number every key as the edges do
                 index.intern(key, index.parse(key) if looks_like_address(key) else None)
-        self._load_rows(snapshot, plain=checkpoint is None)
+        self._load_rows(index, snapshot, plain=checkpoint is None)
         if checkpoint is not None:
             index.set_edges(checkpoint.edges)
             index.load_plain_extras(*checkpoint.extras)
             self._checkpointed = snapshot.revision
+        self._index = index
         self._at_revision(snapshot.revision)
 
-    def _load_rows(self, snapshot: Snapshot, *, plain: bool) -> None:
+    def _load_rows(self, index: Index, snapshot: Snapshot, *, plain: bool) -> None:
         """Load every row; with ``plain``, the plain boundaries become edges here."""
-        index = self._index
         for row in snapshot.rows("persons"):
             index.add_person(str(row["id"]), _opt_str(row["name"]))
         for row in snapshot.rows("addresses"):
@@ -339,6 +390,7 @@ class Engine:
         self._revision = revision
         self._defaults = {a: replace(d, revision=revision) for a, d in DEFAULT_DECISION.items()}
 
+    @_writes
     def expire_due(self) -> int:
         """Write the end of every boundary whose time has come; return the revision.
 
@@ -396,6 +448,7 @@ class Engine:
             )
         return parsed
 
+    @_writes
     def add_person(
         self,
         person: str | None = None,
@@ -438,6 +491,7 @@ class Engine:
             revision = self._commit("add_person", changes, events, apply)
             return self._person_view(person, revision)
 
+    @_writes
     def rename_person(self, person: str, name: str | None) -> Person:
         """Change a display name: boundaries hold on ids, never on names."""
         with self._lock:
@@ -480,6 +534,7 @@ class Engine:
 
         return changes, [NewEvent("address_linked", now, data)], apply
 
+    @_writes
     def link_address(self, person: str, address: str) -> Person:
         """Give a person one more address. Every ``everywhere`` boundary toward them covers it."""
         with self._lock:
@@ -493,6 +548,7 @@ class Engine:
             revision = self._commit("link_address", changes, events, lambda _: step())
             return self._person_view(person, revision)
 
+    @_writes
     def unlink_address(self, person: str, address: str) -> Person:
         """Take an address away from a person. Boundaries toward the person stay on them."""
         with self._lock:
@@ -510,6 +566,7 @@ class Engine:
             )
             return self._person_view(person, revision)
 
+    @_writes
     def change_address(self, person: str, old: str, new: str) -> Person:
         """A new number or handle for the same person; boundaries on the old one move along."""
         with self._lock:
@@ -570,6 +627,7 @@ class Engine:
             on_end=on_end,
         )[0]  # fmt: skip
 
+    @_writes
     def put_boundary(
         self,
         owner: str,
@@ -756,6 +814,7 @@ class Engine:
             target_person=target_person,
         )
 
+    @_writes
     def lift(self, boundary_id: str, *, restore: bool = False) -> Lifted:
         """Lift quietly: the target is never told. A pledge ends after its cool-down."""
         with self._lock:
@@ -796,6 +855,7 @@ class Engine:
         )
         return Lifted(ending, revision, ended=False)
 
+    @_writes
     def add_contact(self, owner: str, contact: str) -> int:
         """Remember that ``owner`` knows ``contact`` (the ``unknown`` pattern spares them)."""
         with self._lock:
@@ -816,6 +876,7 @@ class Engine:
                 lambda _: self._index.add_contact(owner, contact, parsed),
             )
 
+    @_writes
     def remove_contact(self, owner: str, contact: str) -> int:
         with self._lock:
             owner = self._person(owner, "owner")
@@ -831,6 +892,7 @@ class Engine:
                 lambda _: self._index.remove_contact(owner, contact),
             )
 
+    @_writes
     def record_emergency(self, owner: str, at: When = None) -> int:
         """The owner contacted emergency services: pause what could stop a call-back."""
         with self._lock:
@@ -849,6 +911,7 @@ class Engine:
                 lambda _: self._index.emergencies.__setitem__(owner, when),
             )
 
+    @_writes
     def set_emergency_lifts_person_blocks(self, owner: str, lifts: bool) -> int:
         """Opt in (or out) to pausing person blocks too during the call-back window."""
         with self._lock:
@@ -894,6 +957,7 @@ class Engine:
         k = np.asarray(kinds, np.int64)
         ids = list(persons)
         with self._lock:
+            self.refresh()
             self._check_import(ids, o, t, k)
             now = self._clock()
             silent = [plain_code(kind, Disclosure.SILENT, False) for kind in Kind]

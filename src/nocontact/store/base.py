@@ -159,6 +159,18 @@ class Store(Protocol):
         """The newest revision committed by any writer."""
         ...
 
+    def written_elsewhere(self) -> bool:
+        """Whether another process wrote since ``mark_read`` (a cheap check)."""
+        ...
+
+    def mark_read(self) -> None:
+        """The caller is about to read the whole store: count writes from here.
+
+        Until it is called again, a commit raises ``StoreChanged`` (writing
+        nothing) if another process wrote in the meantime.
+        """
+        ...
+
     def secret(self, name: str) -> bytes:
         """A secret of this database, made when it was created (empty if none)."""
         ...

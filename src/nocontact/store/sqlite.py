@@ -25,7 +25,7 @@ from types import TracebackType
 
 import platformdirs
 
-from nocontact.core.errors import StoreError
+from nocontact.core.errors import StoreChanged, StoreError
 from nocontact.core.model import Event
 from nocontact.store.base import REVISION, TABLES, Change, Delete, NewEvent, Put, Snapshot
 
@@ -511,12 +511,37 @@ class SQLiteStore:
         return value
 
     def _next_revision(self, conn: sqlite3.Connection) -> int:
-        """The revision after the newest, from memory unless another connection wrote."""
-        data_version = self._pragma_int(conn, "data_version")
-        if data_version != self._data_version:
-            self._revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
-            self._data_version = data_version
+        """The revision after the newest; refuse if another connection wrote unseen.
+
+        A write validated against a state that another process has since
+        changed could undo that change: the caller catches up and tries again.
+        """
+        if self._pragma_int(conn, "data_version") != self._data_version:
+            raise StoreChanged("another writer changed the store since it was read")
         return self._revision + 1
+
+    def written_elsewhere(self) -> bool:
+        """Whether another connection (another process) committed since ``mark_read``.
+
+        One ``PRAGMA data_version`` on the writer connection: cheap enough to
+        ask once per request.
+        """
+        if not self._write_lock.acquire(blocking=False):
+            # Our own write is in flight: it checks the same thing inside its
+            # transaction, so a reader need not wait for its disk flush.
+            return False
+        try:
+            conn = self._open(self._writer)
+            return self._pragma_int(conn, "data_version") != self._data_version
+        finally:
+            self._write_lock.release()
+
+    def mark_read(self) -> None:
+        """Call before reading the whole store: writes seen from here on are new."""
+        with self._write_lock:
+            conn = self._open(self._writer)
+            self._data_version = self._pragma_int(conn, "data_version")
+            self._revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
