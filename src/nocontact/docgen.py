@@ -62,6 +62,9 @@ Beyond the table:
   after the owner contacts emergency services, boundaries on patterns pause for
   inbound calls and SMS; boundaries on a specific person or address stay unless
   the owner opted in.
+- A boundary scoped to one platform holds there; a decision that names no
+  platform (and uses no address that implies one) honours it too, so always
+  pass the platform.
 - Patterns (`pattern:unknown`, `pattern:private`, `pattern:shortcode`,
   `pattern:sender`, `pattern:domain:D`) describe who reaches the owner, so they
   act on the target → owner direction only; limit them with channels.
