@@ -3,10 +3,10 @@
 Reads run on the event loop straight from the engine's in-memory index. Writes
 run one at a time on a single writer thread (SQLite has one writer, and a
 write waits for its commit to reach the disk). Before every write, and for a
-read, the store is checked (one cheap ``PRAGMA data_version``) for writes
-made elsewhere (the CLI, another process); if there are any, the engine reloads
-from the store, so no write is validated against an old state and no read
-answers from one.
+read (at most once a millisecond), the store is checked (one cheap
+``PRAGMA data_version``) for writes made elsewhere (the CLI, another process);
+if there are any, the engine reloads from the store, so no write is validated
+against an old state and no read answers from one.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from .settings import Settings
 
 T = TypeVar("T")
 POLL_SECONDS = 0.05
+#: How often a read checks the store for other processes' writes, in seconds.
+CHECK_EVERY = 0.001
 
 
 class Service:
@@ -43,6 +45,7 @@ class Service:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
         self.changed = asyncio.Event()
         self._closed = False
+        self._checked = 0.0  # when a read last checked the store for others' writes
 
     async def write(self, func: Callable[[Engine], T]) -> T:
         """Run one write on the writer thread (the engine catches up with other writers)."""
@@ -62,13 +65,16 @@ class Service:
     async def fresh(self, min_revision: int | None) -> Engine:
         """The engine, caught up with writes made elsewhere, and at least at ``min_revision``.
 
-        Once per request: one cheap check of the store; only when another
-        process wrote does the engine reload, on the writer thread.
+        At most once a millisecond, one cheap check of the store; only when
+        another process wrote does the engine reload, on the writer thread.
         """
         engine = self.engine
         loop = asyncio.get_running_loop()
-        if engine.written_elsewhere():
-            await loop.run_in_executor(self._writer, engine.refresh)
+        now = time.monotonic()
+        if now - self._checked >= CHECK_EVERY:  # the check costs a few µs: not per request
+            self._checked = now
+            if engine.written_elsewhere():
+                await loop.run_in_executor(self._writer, engine.refresh)
         if min_revision is None or min_revision <= engine.revision:
             return engine
         deadline = time.monotonic() + self.settings.revision_wait
