@@ -126,7 +126,7 @@ Examples:
   nocontact person add sam --name Sam --address "+1 415 555 0123"
   nocontact person add alex --address acct:chirp:alex
   nocontact boundary add alex sam --kind block
-  nocontact decide sam message alex          # -> drop, Sam sees "sent"
+  nocontact decide sam message alex          # -> drop, Sam sees "delivered"
   nocontact decide "(415) 555-0123" call alex
   nocontact boundary list alex
   nocontact boundary lift b_1234abcd --restore
