@@ -41,9 +41,11 @@ chose `unavailable` tells the blocked person anything.
 Where several boundaries hold between two people, every one of them, in both
 directions, gives its effect, and the strictest wins: first by outcome
 ({severity}), then by kind ({kinds}), then the actor's own boundary before the
-other side's (so an actor is only ever told about their own), then the quieter
-disclosure. The other side is notified only if no holding boundary says
-otherwise. One rule comes first: when the actor's own boundary stops the
+other side's, then the quieter disclosure. Each person is told only about their
+own boundaries: the explanation a viewer gets is their own strongest boundary
+in the interaction, chosen among theirs alone, whatever the other side holds.
+The other side is notified only if no holding boundary says otherwise. One
+rule comes first: when the actor's own boundary stops the
 interaction (deny, drop, hide, hold, divert, limited), nothing reaches the other
 side, and the decision is the actor's own boundary's alone, so that a pledge or
 a block never reveals whether the other person has blocked them too.
