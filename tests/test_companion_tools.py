@@ -176,3 +176,17 @@ def test_letters_revisit_after_thirty_days(world: tuple[Engine, Vault, Companion
     assert tools.to_revisit(vault, T0 + 29 * DAY) == []
     assert [x.id for x in tools.to_revisit(vault, T0 + 30 * DAY)] == [letter.id]
     assert date.fromisoformat(vault.all(Letter)[0].revisit_on or "") == tools.day_of(T0 + 30 * DAY)
+
+
+def test_an_archived_companion_sends_no_reminders(
+    world: tuple[Engine, Vault, CompanionStore],
+) -> None:
+    """Archiving turns reminders and the look-back invitation off; unarchiving brings them back."""
+    _, vault, _ = world
+    tools.settings(vault, T0)
+    tools.set_archived(vault, True, T0)
+    assert not any(tools.reminder(vault, T0 + d * DAY) for d in range(1, 60))
+    assert not tools.look_back_due(vault, T0 + 60 * DAY)
+    tools.set_archived(vault, False, T0 + 60 * DAY)
+    assert tools.reminder(vault, T0 + 61 * DAY)
+    assert tools.look_back_due(vault, T0 + 90 * DAY)

@@ -482,8 +482,9 @@ def snooze_look_back(vault: Vault, now: float) -> Settings:
 def set_archived(vault: Vault, archived: bool, now: float) -> Settings:
     found = settings(vault, now)
     found.archived = archived
-    if archived:
-        found.look_back_snoozed_until = "9999-12-31"
+    # Archived, the invitation is off; back again, it waits its usual month.
+    later = day_of(now) + timedelta(days=LOOK_BACK_SNOOZE)
+    found.look_back_snoozed_until = "9999-12-31" if archived else later.isoformat()
     return vault.save(found)
 
 

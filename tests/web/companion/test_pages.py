@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.web.conftest import Person, assert_accessible, shot
 
-from .conftest import PAGES
+from .conftest import PAGES, companion_rows, post
 
 
 def test_every_companion_page_links_the_crisis_resources(
@@ -24,3 +25,39 @@ def test_every_companion_page_links_the_crisis_resources(
     shot(sam.go("/companion"), "companion-home")
     sam.go("/companion/crisis")
     assert "988" in sam.text() and "findahelpline.com" in sam.page.content()
+
+
+def test_bad_input_and_forged_posts_change_nothing(
+    person_with_companion: Callable[[str], Person], tmp_path: Path
+) -> None:
+    """Out-of-range values are refused with 400, unknown ids are 404, a post without the
+    session's token is 403; no answer is a 500 and no row is written by any of them."""
+    sam = person_with_companion("Sam")
+    sam.go("/companion")
+    before = companion_rows(tmp_path / "web.db", "sam")
+    refused = {
+        "/companion/checkin": {"mood": "9"},
+        "/companion/self-care": {"title": "walk", "day": "tomorrow", "predicted": "3"},
+        "/companion/who-am-i": {"prompt": "Tell me about them", "text": "no"},
+        "/companion/hard-dates": {"label": "x", "on": "2027-02-30", "then_i_will": "y"},
+        "/companion/pledge": {"who": "nobody", "label": "", "ends": ""},
+        "/companion/pledge/slip": {"day": "3000-01-01"},
+        "/companion/staying-safe": {"concern": "maybe"},
+        "/companion/letters": {"text": "x" * 20_001},
+        "/companion/delete": {"confirm": "yes"},
+    }
+    for path, data in refused.items():
+        assert post(sam, path, data).status == 400, path
+    for path in ("/companion/letters/0000", "/companion/pause/nope"):
+        assert sam.page.goto(sam.server.url + path).status == 404, path
+    for path, data in {
+        "/companion/letters/0000/burn": {},
+        "/companion/pause/nope/again": {"after": "3"},
+        "/companion/pledge/end": {"id": "nope"},
+    }.items():
+        assert post(sam, path, data).status == 404, path
+    forged = sam.page.request.post(
+        sam.server.url + "/companion/letters", form={"text": "hello"}, max_redirects=0
+    )
+    assert forged.status == 403
+    assert companion_rows(tmp_path / "web.db", "sam") == before

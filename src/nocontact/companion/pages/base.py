@@ -98,6 +98,8 @@ def with_vault(handler: VaultHandler) -> Handler:
         try:
             return await handler(request, found)
         except InvalidInput as error:
+            if error.field == "id":  # a letter, urge or pledge that is not there (or not theirs)
+                return page(request, "missing.html", {}, 404)
             return page(request, "oops.html", {"detail": error.detail}, 400)
 
     return run
