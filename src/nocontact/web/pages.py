@@ -112,6 +112,12 @@ def intercepted(request: Request, action: str, target: str, draft: str = "") -> 
     return found
 
 
+def pledged(request: Request, query: str) -> bool:
+    """Whether a search names someone the person's own pledge covers (the companion's)."""
+    hook = getattr(request.app.state, "pledged", None)
+    return bool(hook(request, query)) if hook is not None and query.strip() else False
+
+
 def quieted(request: Request) -> frozenset[str]:
     """Whom the signed-in person asked to see less of in their own feed (the companion's)."""
     hook = getattr(request.app.state, "see_less", None)

@@ -64,6 +64,11 @@ def test_a_message_under_a_pledge_lands_in_unsent_letters_with_the_pause(
     page = sam.go("/people/alex")
     page.get_by_role("button", name="Take a pause instead").click()
     page.wait_for_url(re.compile(r".*/companion/pause/[0-9a-f]+$"))
+    page = sam.go("/search?q=ale")
+    assert "Nobody found." in sam.text()  # the pledge keeps the profile out of reach...
+    page.get_by_role("button", name="Take a pause instead").click()  # ...and offers the pause
+    page.wait_for_url(re.compile(r".*/companion/pause/[0-9a-f]+$"))
+    assert sam.go("/search?q=jo").get_by_role("button", name="Take a pause instead").count() == 0
     # Messages to anyone else go through as usual.
     page = sam.go("/messages/jo")
     page.fill("#body", "see you Saturday")

@@ -33,7 +33,7 @@ from nocontact.web.sessions import Session
 
 from . import guides, letters, pledge, support, wellbeing, yours
 from .base import LOCKED_FLAG, Companion, vault
-from .pledge import caught
+from .pledge import caught, pledged
 
 __all__ = ["Companion", "all_routes", "caught", "install", "see_less_of"]
 
@@ -60,6 +60,7 @@ def install(app: Any, store: CompanionStore, *, params: KdfParams = DEFAULT_KDF)
     app.state.companion = found
     app.state.intercept = caught  # the web app's routes ask before they act
     app.state.see_less = see_less_of
+    app.state.pledged = pledged
     inner = getattr(app, "app", app)  # the Starlette app inside the session layer
     inner.router.routes[0:0] = all_routes()
     env = web.templates.env

@@ -50,6 +50,25 @@ def caught(
     return back(f"/companion/pause/{urge.id}")
 
 
+def pledged(request: Request, query: str) -> bool:
+    """Whether ``query`` names someone under the person's own pledge, as they can see them.
+
+    Matched on the person id and the name the person is shown (frozen where a
+    block froze it), never on anything newer, so the offer itself tells nothing.
+    """
+    q = query.strip().lower().lstrip("@")
+    me = person(request)
+    people = web(request).gateway.people
+    at = now(request)
+    for b in engine(request).boundaries(me):
+        if b.kind is not Kind.PLEDGE or not b.holds_at(at):
+            continue
+        target = b.target_person or b.target
+        if q and (q == target.lower() or q in people.name_for(me, target).lower()):
+            return True
+    return False
+
+
 @with_vault
 async def pledge_page(request: Request, v: Vault) -> Response:
     me = person(request)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from nocontact.web.pages import back, form, person, render, session, text, web
+from nocontact.web.pages import back, form, person, pledged, render, session, text, web
 
 
 def _not_found(request: Request) -> Response:
@@ -47,7 +47,8 @@ async def search_page(request: Request) -> Response:
     me = person(request)
     q = request.query_params.get("q", "")[:100]
     results = web(request).gateway.people.search(me, q) if q else []
-    return render(request, "search.html", {"q": q, "results": results})
+    offer = pledged(request, q)  # looking up someone under one's own pledge: offer the pause
+    return render(request, "search.html", {"q": q, "results": results, "pledge_offer": offer})
 
 
 async def settings_page(
