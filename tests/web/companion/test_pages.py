@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,19 @@ def test_every_companion_page_links_the_crisis_resources(
         link = sam.page.locator("#crisis-link")
         assert link.get_attribute("href") == "/companion/crisis", path
         assert link.is_visible(), path
+        assert_accessible(sam.page)
+    # And the pages that belong to one letter or one urge.
+    page = sam.go("/companion/letters/new")
+    page.fill("#text", "A few words.")
+    page.get_by_role("button", name="Done").click()
+    page.wait_for_url("**/kindness")
+    letter = page.url.removesuffix("/kindness")
+    sam.go("/companion/what-now").get_by_role("button", name=re.compile("pause with me")).click()
+    page.wait_for_url(re.compile(r".*/companion/pause/[0-9a-f]+$"))
+    pause = page.url
+    for url in (letter + "/kindness", letter, pause, pause + "/breathe", pause + "/left"):
+        assert sam.page.goto(url).status == 200, url
+        assert sam.page.locator("#crisis-link").get_attribute("href") == "/companion/crisis"
         assert_accessible(sam.page)
     shot(sam.go("/companion"), "companion-home")
     sam.go("/companion/crisis")

@@ -98,6 +98,7 @@ def test_a_slip_keeps_progress_by_the_documented_formula(
     assert page.inner_text("#days-chosen") == "9"
     assert page.inner_text("#strength") == str(round(s * 100))
     assert "information, not failure" in page.inner_text("#progress")
+    assert_accessible(page)
     shot(page, "companion-pledge")
     assert sam.go("/companion").inner_text("#days-chosen") == "9"
 

@@ -100,6 +100,18 @@ def test_a_wrong_passphrase_opens_nothing_and_a_change_keeps_every_entry(
     assert accepted.status == 303
     letters = riley.text("/companion/letters")
     assert all(f"entry number {i}" in letters for i in range(3))
+    # A passphrase reset behind the companion's back: the app signs Riley in,
+    # but that passphrase opens nothing in the companion.
+    server.gateway.people.change_password("riley", "second passphrase now", "third one, reset")
+    riley.page.get_by_role("button", name="Sign out").click()
+    riley.go("/signin")
+    riley.page.request.post(
+        server.url + "/signin",
+        form={"csrf": csrf(riley), "handle": "riley", "passphrase": "third one, reset"},
+        max_redirects=0,
+    )
+    locked = riley.text("/companion/letters")
+    assert "different passphrase" in locked and "entry number" not in locked
     context.close()
 
 

@@ -94,7 +94,9 @@ def with_vault(handler: VaultHandler) -> Handler:
     async def run(request: Request) -> Response:
         found = vault(request)
         if found is None:
-            return page(request, "locked.html", {}, 423 if request.method == "POST" else 200)
+            mismatch = bool(session(request).data.get(LOCKED_FLAG))
+            status = 423 if request.method == "POST" else 200
+            return page(request, "locked.html", {"mismatch": mismatch}, status)
         try:
             return await handler(request, found)
         except InvalidInput as error:
