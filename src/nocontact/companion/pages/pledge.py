@@ -18,10 +18,10 @@ from starlette.routing import Route
 
 from nocontact.companion import tools
 from nocontact.companion.chart import urge_chart
-from nocontact.companion.records import Slip, Urge
+from nocontact.companion.records import PledgeNote, Slip, Urge
 from nocontact.companion.vault import Vault
 from nocontact.core.errors import InvalidInput
-from nocontact.core.model import Kind
+from nocontact.core.model import Boundary, Kind
 from nocontact.web.pages import back, form, person, text, web
 
 from .base import care_next, engine, now, page, vault, with_vault
@@ -97,17 +97,13 @@ async def pledge_page(request: Request, v: Vault) -> Response:
     )
 
 
-def _cooling(boundary: object, note: object) -> str:
-    """When a pledge asked to end early stops holding (its cool-down), as a time."""
-    ends = getattr(boundary, "ends", None)
-    planned = getattr(note, "last_day", None)
-    if ends is None:
+def _cooling(boundary: Boundary | None, note: PledgeNote) -> str:
+    """When a pledge asked to end early stops holding (its cool-down), as a time; else ""."""
+    if boundary is None or boundary.ends is None:
         return ""
-    end = datetime.fromtimestamp(ends, UTC)
-    if planned is not None and end.date().isoformat() > planned:
-        return ""
-    if planned is not None and end.hour == 0 and end.minute == 0:
-        return ""  # the planned end, not a cool-down
+    end = datetime.fromtimestamp(boundary.ends, UTC)
+    if note.last_day is not None and (end.hour, end.minute, end.second) == (0, 0, 0):
+        return ""  # the planned end: midnight after the last day
     return end.strftime("%H:%M UTC on %d %b")
 
 

@@ -41,7 +41,7 @@ async def sign_in(request: Request) -> Response:
             {"people": w.gateway.people.directory(), "errors": errors, "handle": who},
             400,
         )
-    fresh = w.sessions.sign_in(session(request), person, passphrase)
+    fresh = await run_in_threadpool(w.sessions.sign_in, session(request), person, passphrase)
     request.scope["state"]["session"] = fresh
     return back("/feed")
 
@@ -89,7 +89,9 @@ async def sign_up(request: Request) -> Response:
             )
     if errors:
         return render(request, "signup.html", {"values": values, "errors": errors}, 400)
-    fresh = w.sessions.sign_in(session(request), values["handle"], passphrase)
+    fresh = await run_in_threadpool(
+        w.sessions.sign_in, session(request), values["handle"], passphrase
+    )
     request.scope["state"]["session"] = fresh
     return back("/feed")
 

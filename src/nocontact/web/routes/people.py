@@ -124,7 +124,7 @@ async def change_password(request: Request) -> Response:
     changed = await run_in_threadpool(w.gateway.people.change_password, me, old, new)
     if not changed:
         return await settings_page(request, {"old": "That is not your current passphrase."}, 400)
-    w.sessions.password_changed(session(request), old, new)
+    await run_in_threadpool(w.sessions.password_changed, session(request), old, new)
     return back("/settings")
 
 
