@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nocontact.companion import rumination
 from nocontact.companion.chart import mood_chart, urge_chart
@@ -70,6 +72,22 @@ def test_days_between_pledges_change_nothing() -> None:
     assert result.days_counted == 10
     overlap = [Period(D0), Period(D0 + timedelta(days=2))]
     assert progress(overlap, [], D0 + timedelta(days=4)).days_counted == 5
+
+
+@given(
+    length=st.integers(min_value=0, max_value=400),
+    slips=st.sets(st.integers(min_value=0, max_value=400), max_size=60),
+)
+def test_progress_is_the_formula_for_any_history(length: int, slips: set[int]) -> None:
+    """For any run of days and slips: chosen + slips = counted, and strength is the formula."""
+    today = D0 + timedelta(days=length)
+    days = [D0 + timedelta(days=d) for d in slips]
+    result = progress([Period(D0)], days, today)
+    xs = [0 if d in slips else 1 for d in range(length + 1)]
+    assert result.days_chosen + result.slips == result.days_counted == length + 1
+    assert result.days_chosen == sum(xs)
+    assert result.strength == pytest.approx(reference_strength(xs))
+    assert 0.0 <= result.strength < 1.0
 
 
 CRISIS = [

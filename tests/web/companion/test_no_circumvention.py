@@ -29,10 +29,10 @@ FORBIDDEN = re.compile(
 )
 
 
-def crawl(sam: Person, companion: Companion) -> dict[str, str]:
+def crawl(sam: Person, companion: Companion, extra: tuple[str, ...]) -> dict[str, str]:
     """Every companion page (its companion part) and endpoint, as Sam gets them."""
     seen: dict[str, str] = {}
-    for path in PAGES:
+    for path in (*PAGES, *extra):
         sam.go(path)
         html = sam.page.inner_html(".companion")
         seen[path] = re.sub(r'name="csrf" value="[^"]+"', 'name="csrf"', html)
@@ -76,8 +76,10 @@ def test_a_blocked_persons_companion_carries_nothing_new(
     page.fill("#name", "Jo")
     page.get_by_role("button", name="Add").click()
     sam.go("/companion")  # the first visit marks the day the companion began
+    letter = sam.go("/companion/letters").locator("ul.letters a").first.get_attribute("href")
+    extra = (letter, f"{letter}/kindness")
 
-    before = crawl(sam, companion)
+    before = crawl(sam, companion, extra)
     assert "Alex" in before["/companion/pledge"]  # the crawl sees the pledge at all
 
     block = server.engine.set_boundary("alex", "sam", "block")
@@ -85,7 +87,7 @@ def test_a_blocked_persons_companion_carries_nothing_new(
     server.gateway.people.rename("alex", "Alexandra")
     server.gateway.feed.post("alex", "New name, new garden.")
     alex.go("/feed")  # Alex is online now
-    silent = crawl(sam, companion)
+    silent = crawl(sam, companion, extra)
 
     server.gateway.people.rename("alex", "Alex")  # as Sam last saw it, before the next block
     server.engine.lift(block.id)
@@ -93,7 +95,7 @@ def test_a_blocked_persons_companion_carries_nothing_new(
     server.gateway.sync.run()
     server.gateway.people.rename("alex", "Alexandra")
     alex.go("/messages")
-    unavailable = crawl(sam, companion)
+    unavailable = crawl(sam, companion, extra)
 
     for path, html in before.items():
         assert silent[path] == html, f"{path} changed when Alex blocked Sam silently"

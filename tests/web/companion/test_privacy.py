@@ -26,7 +26,7 @@ def raw(database: Path) -> bytes:
 
 
 def test_no_plaintext_in_the_database_file_or_its_wal(
-    person_with_companion: Callable[[str], Person], tmp_path: Path
+    person_with_companion: Callable[[str], Person], server: Server, tmp_path: Path
 ) -> None:
     """A letter, a check-in note, a safety plan and a diverted message: none readable on disk."""
     sam = person_with_companion("Sam")
@@ -49,6 +49,8 @@ def test_no_plaintext_in_the_database_file_or_its_wal(
     page.get_by_role("button", name="Send").click()
     page.wait_for_url(re.compile(r".*/companion/pause/[0-9a-f]+$"))
     assert f"{marker}-letter" in sam.text("/companion/letters")
+    events = json.dumps([e.data for e in server.engine.events(limit=1_000_000)])
+    assert marker not in events  # nor in the engine's event log, which /v1/events serves
     data = raw(tmp_path / "web.db")
     assert marker.encode() not in data
     assert b"lighthouse" not in data
