@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.web.conftest import Person, assert_accessible, shot
 
@@ -12,7 +13,7 @@ from .conftest import PAGES, companion_rows, post
 
 
 def test_every_companion_page_links_the_crisis_resources(
-    person_with_companion: Callable[[str], Person],
+    person_with_companion: Callable[[str], Person], browser: Any
 ) -> None:
     """Each page opens (200), names crisis support in the same place, and passes axe."""
     sam = person_with_companion("Sam")
@@ -39,6 +40,12 @@ def test_every_companion_page_links_the_crisis_resources(
     shot(sam.go("/companion"), "companion-home")
     sam.go("/companion/crisis")
     assert "988" in sam.text() and "findahelpline.com" in sam.page.content()
+    # Crisis support needs no account: a visitor who is not signed in gets it too.
+    context = browser.new_context()
+    visitor = context.new_page()
+    assert visitor.goto(sam.server.url + "/companion/crisis").status == 200
+    assert "988" in visitor.inner_text("main")
+    context.close()
 
 
 def test_bad_input_and_forged_posts_change_nothing(
