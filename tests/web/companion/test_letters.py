@@ -107,7 +107,8 @@ def test_circling_the_same_why_suggests_another_mode(
 def test_reminders_taper_and_never_preview(
     person_with_companion: Callable[[str], Person], server: Server
 ) -> None:
-    """The next day a fixed, gentle reminder; never a word of what was written."""
+    """The next day a fixed, gentle reminder, never a word of what was written; after six
+    weeks an invitation to look back, which waits when the person says not now."""
     sam = person_with_companion("Sam")
     write(sam, "secret words about the lake")
     assert "A quiet moment for you" not in sam.text("/companion")
@@ -116,3 +117,10 @@ def test_reminders_taper_and_never_preview(
     assert "A quiet moment for you, whenever you like." in shown
     assert "lake" not in shown
     assert "A quiet moment" not in sam.text("/companion")  # once a day at most, then less
+    # After six weeks: an invitation to look back, then archive, export or delete.
+    later(server, 41 * 86400, sam)
+    page = sam.go("/companion")
+    assert "Time to look back?" in sam.text()
+    page.get_by_role("button", name="Not now").click()
+    page.wait_for_url("**/companion")
+    assert "Time to look back?" not in sam.text()

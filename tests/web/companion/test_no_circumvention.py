@@ -75,7 +75,7 @@ def test_a_blocked_persons_companion_carries_nothing_new(
     page = sam.go("/companion/not-okay")
     page.fill("#name", "Jo")
     page.get_by_role("button", name="Add").click()
-    sam.go("/companion")  # the first visit marks the day the companion began
+    sam.go("/companion")
     letter = sam.go("/companion/letters").locator("ul.letters a").first.get_attribute("href")
     extra = (letter, f"{letter}/kindness")
 

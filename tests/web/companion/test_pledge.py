@@ -101,6 +101,7 @@ def test_a_slip_keeps_progress_by_the_documented_formula(
     assert_accessible(page)
     shot(page, "companion-pledge")
     assert sam.go("/companion").inner_text("#days-chosen") == "9"
+    shot(sam.page, "companion-home")
 
 
 def test_ending_a_pledge_early_takes_the_cool_down(

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from nocontact.companion import tools
 from nocontact.companion.crypto import DEFAULT_KDF, KdfParams, WrongPassphrase
 from nocontact.companion.records import SeeLess
 from nocontact.companion.store import CompanionStore
@@ -71,7 +72,8 @@ def install(app: Any, store: CompanionStore, *, params: KdfParams = DEFAULT_KDF)
 
     def on_sign_in(s: Session, person: str, passphrase: str) -> None:
         try:
-            keyring.sign_in(s.id, person, passphrase)
+            opened = keyring.sign_in(s.id, person, passphrase)
+            tools.settings(opened, web.gateway.ctx.now())  # the first time: the day it began
         except WrongPassphrase:
             s.data[LOCKED_FLAG] = True  # the companion stays locked; sign-in goes on
 
