@@ -285,3 +285,17 @@ def dial(person: Person, number: str, kind: str = "call", body: str = "", source
     page.get_by_role("button", name="Call" if kind == "call" else "Send text").click()
     page.wait_for_url("**/phone")
     return str(page.locator(".calls .status").first.inner_text())
+
+
+def post_id(server: Server, body_start: str) -> int:
+    """The id of the demo post whose text starts so (read straight from the test's store)."""
+    import sqlite3
+
+    conn = sqlite3.connect(server.db)
+    try:
+        row = conn.execute(
+            "SELECT id FROM web_posts WHERE body LIKE ? ORDER BY id LIMIT 1", (body_start + "%",)
+        ).fetchone()
+    finally:
+        conn.close()
+    return int(row[0])
