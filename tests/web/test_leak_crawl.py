@@ -55,7 +55,7 @@ def worlds(draw: st.DrawFn) -> World:
                 st.sampled_from(PEOPLE),
                 st.sampled_from(["post", "reply", "repost", "quote"]),
                 st.integers(0, 30),
-            ),  # fmt: skip
+            ),
             max_size=8,
         )
     )
@@ -66,7 +66,7 @@ def worlds(draw: st.DrawFn) -> World:
                 st.sampled_from(rest),
                 st.sampled_from(PEOPLE),
                 st.sampled_from(["mute", "restrict", "break", "block"]),
-            ),  # fmt: skip
+            ),
             max_size=3,
         )
     )
@@ -90,10 +90,7 @@ def build(server: Server, world: World, *, block: bool) -> list[str]:
         else:
             g.feed.respond(author, kind, ids[which % len(ids)], f"{kind}-by-{author}-{n}")
     for a, b, kind in world.others:
-        try:
-            g.ctx.engine.set_boundary(a, b, kind)
-        except Exception:
-            pass
+        g.ctx.engine.set_boundary(a, b, kind)
     g.people.set_bio(owner, BIO)
     g.sync.run()
     if block:
