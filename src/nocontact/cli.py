@@ -708,6 +708,12 @@ Examples:
     help="Measure the HTTP service instead: single decides and batches on 127.0.0.1.",
 )
 @click.option(
+    "--app",
+    "app_page",
+    is_flag=True,
+    help="Measure the web app's feed page instead (10,000 blocks, 1,000 follows, 50 posts).",
+)
+@click.option(
     "--http-seconds",
     type=click.FloatRange(min=0.5),
     default=5.0,
@@ -770,6 +776,7 @@ Examples:
 )
 def bench(
     http: bool,
+    app_page: bool,
     http_seconds: float,
     people: int,
     boundaries: int,
@@ -800,6 +807,16 @@ def bench(
 
     from rich.console import Console
 
+    if app_page:
+        from .bench import sections
+        from .web import bench as app_bench
+
+        with_blocks, without = app_bench.run()
+        text = app_bench.markdown(with_blocks, without, "nocontact bench --app")
+        sections.write(Path(out), app_bench.SECTION, text)
+        click.echo(text)
+        click.echo(f"wrote the web app section of {out}")
+        return
     if http:
         from .bench import sections
         from .service import bench_http

@@ -59,6 +59,8 @@ class WebConfig:
     secure_cookies: bool = False
     #: The nav entry the companion fills (label, url); None hides it.
     companion_nav: tuple[str, str] | None = ("Companion", "/companion")
+    #: Posts on a page of the feed.
+    feed_page: int = 20
 
 
 @dataclass

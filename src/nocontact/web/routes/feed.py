@@ -20,7 +20,7 @@ async def feed_page(
 ) -> Response:
     me = person(request)
     g = web(request).gateway
-    page = g.feed.page(me, _before(request))
+    page = g.feed.page(me, _before(request), web(request).config.feed_page)
     return render(
         request,
         "feed.html",
