@@ -24,14 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from nocontact.engine import Engine
 from nocontact.store.sqlite import SQLiteStore
 from nocontact.web.app import WebConfig, create_app, web_of
 from nocontact.web.demo import seed
 from nocontact.web.gateway import Gateway
+from nocontact.web.gateway import people as people_module
 from nocontact.web.store import ContentStore
 from tests.conftest import FakeClock
+
+# Tests hash passphrases with argon2id still, with the smallest costs: a world is
+# seeded per test, and the production costs are a deliberate tenth of a second each.
+people_module._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 CHROMIUM = os.environ.get("NOCONTACT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
