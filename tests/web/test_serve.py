@@ -1,4 +1,4 @@
-"""One process, two faces: the dispatcher sends /v1 and ops paths to the API, the rest to the app."""
+"""One process, two faces: /v1 and the ops paths go to the API, the rest to the app."""
 
 from __future__ import annotations
 
