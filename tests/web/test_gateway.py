@@ -104,3 +104,16 @@ def test_search_finds_what_the_engine_lets_one_find(gateway: Gateway) -> None:
     g.ctx.engine.set_boundary("alex", "sam", "block")
     assert [c.person for c in g.people.search("kim", "ale")] == ["alex"]
     assert g.people.search("sam", "ale") == []
+
+
+def test_an_invitation_warns_of_someone_blocked(gateway: Gateway) -> None:
+    """Rin, invited to the climbing group, is warned that it holds Sam, whom Rin blocked;
+    after joining, the warning stays; nobody else is warned."""
+    g = gateway
+    g.ctx.engine.set_boundary("rin", "sam", "block")
+    warning = "Sam, whom you blocked, is in the group Saturday climbing."
+    assert [c.title for c in g.messages.invitations("rin")] == ["Saturday climbing"]
+    assert g.boundaries.group_warnings("rin") == [warning]
+    assert g.messages.join("rin", 1)
+    assert g.boundaries.group_warnings("rin") == [warning]
+    assert g.boundaries.group_warnings("kim") == [] and g.boundaries.group_warnings("sam") == []
