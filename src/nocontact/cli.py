@@ -795,8 +795,8 @@ def bench(
     from rich.console import Console
 
     if http:
+        from .bench import http as bench_http
         from .bench import sections
-        from .service import bench_http
 
         parts = ["nocontact", "bench", "--http", "--http-seconds", str(http_seconds)]
         found = bench_http.run(http_seconds, shlex.join(parts))
