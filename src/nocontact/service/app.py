@@ -23,8 +23,9 @@ import msgspec
 from nocontact.core.errors import NocontactError
 
 from . import logs
+from .bodies import BodyDecoder
 from .ops import all_routes
-from .problems import MEDIA_TYPE, HTTPProblem, Problem, edge, from_error, from_validation, problem
+from .problems import MEDIA_TYPE, HTTPProblem, Problem, edge, from_error, problem
 from .routing import Call, Raw, Route, Router, Stream
 from .settings import Settings
 from .state import Service
@@ -54,9 +55,7 @@ class App:
         #: After startup, freeze what is alive (the index) out of the collector's sight.
         self.settle_gc = settle_gc
         self._decoders = {
-            r.body: msgspec.json.Decoder(r.body, strict=True)
-            for r in self.router.routes
-            if r.body is not None
+            r.body: BodyDecoder(r.body) for r in self.router.routes if r.body is not None
         }
 
     # -- ASGI ------------------------------------------------------------------
@@ -190,10 +189,7 @@ class App:
                     "unsupported_media_type", "send the body as Content-Type: application/json"
                 )
             raw = await self._read(headers, receive)
-            try:
-                body = self._decoders[route.body].decode(raw)
-            except (msgspec.ValidationError, msgspec.DecodeError) as error:
-                raise from_validation(error) from None
+            body = self._decoders[route.body].decode(raw)
         return Call(service, params, query, body, headers, request_id)
 
     def _query(self, route: Route, scope: Scope) -> dict[str, Any]:
