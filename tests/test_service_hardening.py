@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,3 +70,114 @@ def test_item11_repeated_values_are_not_repeated_keys(api: Api) -> None:
         b'{"actor":"a","action":"message","target":"b"}]}'
     )
     assert _post_raw(api, "/v1/decide/batch", raw, "decide").status_code == 200
+
+
+# -- item 5: a live stream ends when its key is revoked or its client leaves -----------------
+
+
+def _stream_scope(token: str) -> dict[str, Any]:
+    return {
+        "type": "http", "method": "GET", "path": "/v1/events", "query_string": b"",
+        "headers": [
+            (b"accept", b"text/event-stream"),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+    }  # fmt: skip
+
+
+def test_item5_stream_ends_when_its_key_is_revoked(api: Api) -> None:
+    """A stream opened with a key that is then revoked ends, and carries no event written
+    after the revocation (a note included)."""
+    service = api.app.open()
+    key, token = service.keys.create("soon-revoked", "admin")
+    sent: list[bytes] = []
+    leave = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await leave.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message.get("body", b""))
+
+    async def scenario() -> float:
+        streaming = asyncio.ensure_future(api.app(_stream_scope(token), receive, send))  # type: ignore[arg-type]
+        await asyncio.sleep(0.2)
+        await api.client.post(
+            "/v1/persons", json={"id": "before"}, headers={"authorization": f"Bearer {api.admin}"}
+        )
+        await asyncio.sleep(0.7)
+        service.keys.revoke(key.id)
+        revoked = time.monotonic()
+        for who in ("alex", "sam"):
+            await api.client.post(
+                "/v1/persons", json={"id": who}, headers={"authorization": f"Bearer {api.admin}"}
+            )
+        await api.client.post(
+            "/v1/boundaries",
+            json={"owner": "alex", "target": "sam", "kind": "space", "note": "secret note"},
+            headers={"authorization": f"Bearer {api.admin}"},
+        )
+        try:
+            await asyncio.wait_for(streaming, 3)
+        finally:
+            leave.set()
+        return time.monotonic() - revoked
+
+    took = api.loop.run_until_complete(scenario())
+    text = b"".join(sent).decode()
+    assert "person_added" in text  # the stream was live before
+    assert "alex" not in text and "secret note" not in text
+    assert took < 1.5
+
+
+def test_item5_abandoned_streams_leave_the_server_idle(api: Api) -> None:
+    """50 streams whose clients leave end at once: no task of theirs lingers, waking."""
+    left = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    async def scenario() -> tuple[int, int, float]:
+        before = len(asyncio.all_tasks())
+        streams = [
+            asyncio.ensure_future(api.app(_stream_scope(api.admin), receive, send))  # type: ignore[arg-type]
+            for _ in range(50)
+        ]
+        await asyncio.sleep(0.3)
+        during = len(asyncio.all_tasks())
+        left.set()
+        started = time.monotonic()
+        await asyncio.wait_for(asyncio.gather(*streams), 2)
+        took = time.monotonic() - started
+        await asyncio.sleep(0.05)
+        return during - before, len(asyncio.all_tasks()) - before, took
+
+    during, after, took = api.loop.run_until_complete(scenario())
+    assert during >= 50
+    assert after == 0
+    assert took < 0.5
+
+
+def test_item5_stream_ends_when_the_server_closes(api: Api) -> None:
+    """When the server begins to close, a live stream ends by itself (no cancellation,
+    so no traceback at shutdown)."""
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        return None
+
+    async def scenario() -> None:
+        streaming = asyncio.ensure_future(api.app(_stream_scope(api.admin), receive, send))  # type: ignore[arg-type]
+        await asyncio.sleep(0.2)
+        api.app.closing = True
+        await asyncio.wait_for(streaming, 1.5)
+
+    api.loop.run_until_complete(scenario())

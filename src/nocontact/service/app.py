@@ -10,6 +10,7 @@ reference web app.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import re
@@ -54,6 +55,8 @@ class App:
         self.router = Router(all_routes())
         #: After startup, freeze what is alive (the index) out of the collector's sight.
         self.settle_gc = settle_gc
+        #: Set when the server begins to shut down: live streams end at their next wake.
+        self.closing = False
         self._decoders = {
             r.body: BodyDecoder(r.body) for r in self.router.routes if r.body is not None
         }
@@ -123,7 +126,7 @@ class App:
             route_name = route.path
             call = await self._prepare(route, params, scope, headers, receive, request_id)
             result = await route.handler(call)
-            status = await self._answer(route, result, tracked, request_id)
+            status = await self._answer(route, result, tracked, receive, request_id)
         except HTTPProblem as raised:
             status = await self._problem(send, raised.problem, request_id, raised.headers)
         except NocontactError as error:
@@ -169,6 +172,7 @@ class App:
         request_id: str,
     ) -> Call:
         service = self.open()
+        allowed = self._still_open
         if route.scope is not None and self.settings.auth:
             auth = headers.get("authorization", "")
             token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
@@ -180,6 +184,10 @@ class App:
                 )  # fmt: skip
             if not key.allows(route.scope):
                 raise edge("forbidden", f"this endpoint needs a key with scope {route.scope}")
+
+            def allowed() -> bool:
+                return not self.closing and service.keys.verify(token) is not None
+
         query = self._query(route, scope)
         body: Any = None
         if route.body is not None:
@@ -190,7 +198,10 @@ class App:
                 )
             raw = await self._read(headers, receive)
             body = self._decoders[route.body].decode(raw)
-        return Call(service, params, query, body, headers, request_id)
+        return Call(service, params, query, body, headers, request_id, allowed)
+
+    def _still_open(self) -> bool:
+        return not self.closing
 
     def _query(self, route: Route, scope: Scope) -> dict[str, Any]:
         raw = scope.get("query_string", b"").decode("latin-1")
@@ -248,15 +259,16 @@ class App:
 
     # -- answers -------------------------------------------------------------------
 
-    async def _answer(self, route: Route, result: Any, send: Send, request_id: str) -> int:
+    async def _answer(
+        self, route: Route, result: Any, send: Send, receive: Receive, request_id: str
+    ) -> int:
         if isinstance(result, Stream):
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-type", b"text/event-stream; charset=utf-8"),
                 (b"cache-control", b"no-store"),
                 (b"x-request-id", request_id.encode()),
             ]})  # fmt: skip
-            async for chunk in result.chunks():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await _stream(result, send, receive)
             return 200
         if isinstance(result, Raw):
             body, media, status = result.body, result.media_type.encode(), result.status
@@ -290,6 +302,40 @@ async def _send(
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _stream(result: Stream, send: Send, receive: Receive) -> None:
+    """Send the stream's chunks until it ends or the client leaves, whichever is first.
+
+    The client's leaving is read from ``receive`` (``http.disconnect``) beside the
+    stream, so an abandoned stream stops at once instead of waking forever. A stream
+    cancelled by the server's shutdown ends quietly: that is how streams end.
+    """
+
+    async def pump() -> None:
+        async for chunk in result.chunks():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def gone() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    sending = asyncio.ensure_future(pump())
+    leaving = asyncio.ensure_future(gone())
+    try:
+        await asyncio.wait((sending, leaving), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        pass
+    finally:
+        for task in (sending, leaving):
+            task.cancel()
+        done = await asyncio.gather(sending, leaving, return_exceptions=True)
+    for outcome in done:
+        if isinstance(outcome, BaseException) and not isinstance(
+            outcome, asyncio.CancelledError | OSError
+        ):
+            raise outcome
 
 
 def _settle_gc() -> None:

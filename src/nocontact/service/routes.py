@@ -192,7 +192,7 @@ async def events(call: Call) -> Any:
     if "text/event-stream" in accept:
         last = call.headers.get("last-event-id", "")
         start = int(last) if last.isascii() and last.isdigit() and len(last) < 18 else after
-        return stream(call.service, start)
+        return stream(call.service, start, call.allowed)
     return await event_page(call.service, after, call.query["limit"])
 
 

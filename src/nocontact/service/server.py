@@ -2,7 +2,8 @@
 
 Settings reach the worker processes through the environment (``NOCONTACT_*``),
 the same way a deployment would set them. On SIGINT or SIGTERM uvicorn stops
-accepting connections, lets requests in flight finish (live event streams get
+accepting connections, tells the app it is closing (live event streams end at
+their next wake, within half a second), lets requests in flight finish (at most
 :data:`GRACE_SECONDS`), then the app closes the store.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .settings import Settings
 
@@ -48,20 +50,36 @@ def run(settings: Settings) -> None:
         raise SystemExit("auth may be turned off only on a loopback address (127.0.0.1)")
     logs.configure(settings.log_level)
     os.environ.update(settings.as_env())
-    uvicorn.run(
-        "nocontact.service.app:create",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers if settings.workers > 1 else None,
-        loop="uvloop" if _has("uvloop") else "asyncio",
-        http="httptools" if _has("httptools") else "h11",
-        lifespan="on",
-        access_log=False,
-        log_config=None,
-        timeout_graceful_shutdown=GRACE_SECONDS,
-        server_header=False,
-    )
+    if settings.workers > 1:
+        uvicorn.run("nocontact.service.app:create", factory=True, **_options(settings))
+        return
+    from .app import create
+
+    app = create(settings)
+    config = uvicorn.Config(app, **_options(settings))
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            app.closing = True
+            await super().shutdown(sockets)
+
+    Server(config).run()
+
+
+def _options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options, from the settings."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers if settings.workers > 1 else None,
+        "loop": "uvloop" if _has("uvloop") else "asyncio",
+        "http": "httptools" if _has("httptools") else "h11",
+        "lifespan": "on",
+        "access_log": False,
+        "log_config": None,
+        "timeout_graceful_shutdown": GRACE_SECONDS,
+        "server_header": False,
+    }
 
 
 def _has(module: str) -> bool:
