@@ -67,13 +67,20 @@ def run(settings: Settings) -> None:
 
 
 def _options(settings: Settings) -> dict[str, Any]:
-    """uvicorn's options, from the settings."""
+    """uvicorn's options, from the settings: its HTTP protocol with the connection limits."""
+    from functools import partial
+
+    from .connections import LimitedProtocol, Limits
+
+    limits = Limits(settings.max_header, settings.header_timeout, settings.body_timeout)
     return {
         "host": settings.host,
         "port": settings.port,
         "workers": settings.workers if settings.workers > 1 else None,
         "loop": "uvloop" if _has("uvloop") else "asyncio",
-        "http": "httptools" if _has("httptools") else "h11",
+        "http": partial(LimitedProtocol, limits=limits),
+        "timeout_keep_alive": settings.keep_alive,
+        "h11_max_incomplete_event_size": settings.max_header,
         "lifespan": "on",
         "access_log": False,
         "log_config": None,

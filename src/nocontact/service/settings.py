@@ -43,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("demo", bool, False, "A throwaway database with demo people; no key on 127.0.0.1."),
     Setting("auth", bool, True, "Require API keys (turn off only on a private loopback).", False),
     Setting("max_body", int, 4_194_304, "Largest request body accepted, in bytes.", False),
+    Setting("max_header", int, 32_768, "Largest request line and headers, in bytes.", False),
+    Setting("header_timeout", float, 10.0, "Seconds a request's headers may take.", False),
+    Setting("body_timeout", float, 10.0, "Seconds a request body may go without a byte.", False),
+    Setting("keep_alive", float, 5.0, "Seconds an idle connection is kept open.", False),
     Setting("max_batch", int, 10_000, "Most checks in one decide/batch call.", False),
     Setting("revision_wait", float, 2.0, "Seconds a read waits for min_revision.", False),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error.", False),
@@ -66,6 +70,10 @@ class Settings:
     demo: bool = False
     auth: bool = True
     max_body: int = 4_194_304
+    max_header: int = 32_768
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    keep_alive: float = 5.0
     max_batch: int = 10_000
     revision_wait: float = 2.0
     log_level: str = "info"
@@ -156,15 +164,47 @@ def load(
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.workers < 1:
         raise InvalidInput("setting workers must be at least 1", field="workers")
+    for name in ("header_timeout", "body_timeout", "keep_alive", "max_header"):
+        if not getattr(settings, name):
+            raise InvalidInput(f"setting {name} must be more than 0", field=name)
     if settings.port > 65535:
         raise InvalidInput("setting port must be at most 65535", field="port")
     return settings
 
 
+INTRO = """\
+# Settings of `nocontact serve`
+
+A value comes from, strongest first: a command-line flag, the environment, the
+TOML file given by `--config` (or `NOCONTACT_CONFIG`), the default. The
+connection limits (`max_header`, `header_timeout`, `body_timeout`,
+`keep_alive`) apply before a request reaches the app, so before any key is
+checked: a head larger than `max_header` is answered `431`, one slower than
+`header_timeout` `408`, and a body that stalls or a connection left idle is
+closed.
+
+"""
+
+
 def markdown() -> str:
     """The settings table, for the docs."""
-    rows = ["| setting | flag | environment | default | what |", "|---|---|---|---|---|"]
+    rows = [
+        INTRO + "| setting | flag | environment | default | what |",
+        "|---|---|---|---|---|",
+    ]
     for s in SETTINGS:
         flag = f"`--{s.name.replace('_', '-')}`" if s.flag else ""
         rows.append(f"| `{s.name}` | {flag} | `{s.env}` | `{s.default}` | {s.help} |")
     return "\n".join(rows) + "\n"
+
+
+def main() -> None:
+    import sys
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/settings.md")
+    target.write_text(markdown(), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
