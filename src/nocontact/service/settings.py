@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("body_timeout", float, 10.0, "Seconds a request body may go without a byte.", False),
     Setting("keep_alive", float, 5.0, "Seconds an idle connection is kept open.", False),
     Setting("max_batch", int, 10_000, "Most checks in one decide/batch call.", False),
+    Setting("read_threads", int, 2, "Threads for large reads, off the event loop.", False),
     Setting("revision_wait", float, 2.0, "Seconds a read waits for min_revision.", False),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error.", False),
     Setting("access_log", bool, True, "Log one JSON line per request.", False),
@@ -75,6 +76,7 @@ class Settings:
     body_timeout: float = 10.0
     keep_alive: float = 5.0
     max_batch: int = 10_000
+    read_threads: int = 2
     revision_wait: float = 2.0
     log_level: str = "info"
     access_log: bool = True
@@ -164,7 +166,7 @@ def load(
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.workers < 1:
         raise InvalidInput("setting workers must be at least 1", field="workers")
-    for name in ("header_timeout", "body_timeout", "keep_alive", "max_header"):
+    for name in ("header_timeout", "body_timeout", "keep_alive", "max_header", "read_threads"):
         if not getattr(settings, name):
             raise InvalidInput(f"setting {name} must be more than 0", field=name)
     if settings.port > 65535:

@@ -1,6 +1,10 @@
 """The service's parts, wired together: engine, keys, metrics, one writer thread.
 
-Reads run on the event loop straight from the engine's in-memory index. Writes
+Reads run on the event loop straight from the engine's in-memory index, except
+large ones (a batch, a feed or an audience of more than :data:`LARGE` entries),
+which run on a small pool of reader threads (``read_threads``) so that one
+request never holds the loop (and every other request, health checks included)
+for long. Writes
 run one at a time on a single writer thread (SQLite has one writer, and a
 write waits for its commit to reach the disk). Before every write, and for a
 read asking for a ``min_revision`` the engine has not reached, the store is
@@ -28,6 +32,8 @@ from .settings import Settings
 
 T = TypeVar("T")
 POLL_SECONDS = 0.05
+#: Entries (checks, items, candidates) beyond which a read leaves the event loop.
+LARGE = 200
 
 
 class Service:
@@ -41,6 +47,9 @@ class Service:
         self.keys = KeyStore(self.path)
         self.metrics = Metrics()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
+        self._readers = ThreadPoolExecutor(
+            max_workers=settings.read_threads, thread_name_prefix="nocontact-reader"
+        )
         self.changed = asyncio.Event()
         self._closed = False
 
@@ -55,6 +64,13 @@ class Service:
         self.changed.set()
         self.changed = asyncio.Event()
         return result
+
+    async def read(self, size: int, func: Callable[[], T]) -> T:
+        """Run a read of ``size`` entries: on the loop when small, on a reader thread when
+        large (the loop keeps answering meanwhile)."""
+        if size <= LARGE:
+            return func()
+        return await asyncio.get_running_loop().run_in_executor(self._readers, func)
 
     async def on_writer(self, func: Callable[[Engine], T]) -> T:
         """Run ``func`` on the writer thread (reads of the event log write due ends)."""
@@ -98,6 +114,7 @@ class Service:
         if self._closed:
             return
         self._closed = True
+        self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self.keys.close()
         self.engine.close()
