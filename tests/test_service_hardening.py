@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,3 +182,30 @@ def test_item5_stream_ends_when_the_server_closes(api: Api) -> None:
         await asyncio.wait_for(streaming, 1.5)
 
     api.loop.run_until_complete(scenario())
+
+
+# -- item 15: the change feed speaks as the rest of the API --------------------------------
+
+
+def test_item15_event_data_uses_iso_times_and_booleans(api: Api) -> None:
+    """Event data carries RFC 3339 times and true/false, as every other answer does, not
+    seconds since 1970 and 0/1."""
+    for who in ("alex", "sam"):
+        assert api.post("/v1/persons", {"id": who}).status_code == 201
+    api.post("/v1/boundaries", {"owner": "alex", "target": "sam", "kind": "space",
+                                "duration": 3600, "note": "a week"})  # fmt: skip
+    api.post("/v1/boundaries", {"owner": "alex", "target": "sam", "kind": "block",
+                                "keep_evidence": True, "channels": ["calls"]})  # fmt: skip
+    api.post("/v1/emergency", {"owner": "alex"})
+    events = api.get("/v1/events", params={"limit": 100}).json()["events"]
+    sets = [e["data"] for e in events if e["type"] == "boundary_set"]
+    space = next(d for d in sets if d["boundary"]["kind"] == "space")
+    block = next(d for d in sets if d["boundary"]["kind"] == "block")
+    iso = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+    assert iso.fullmatch(space["boundary"]["starts"]) and iso.fullmatch(space["boundary"]["ends"])
+    assert iso.fullmatch(space["tell_target"]["until"])
+    assert block["boundary"]["keep_evidence"] is True
+    assert space["boundary"]["keep_evidence"] is False
+    assert block["boundary"]["channels"] == ["calls"]
+    emergency = next(e["data"] for e in events if e["type"] == "emergency_contacted")
+    assert iso.fullmatch(emergency["at"]) and iso.fullmatch(emergency["until"])

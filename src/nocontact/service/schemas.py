@@ -233,7 +233,10 @@ class EventOut(msgspec.Struct):
     revision: int
     at: datetime
     type: str
-    data: dict[str, Any]
+    data: Annotated[
+        dict[str, Any],
+        Meta(description="What changed: times are RFC 3339 strings, flags are booleans"),
+    ]
 
 
 class EventPage(msgspec.Struct):
@@ -331,5 +334,30 @@ def visibility_out(v: Visibility) -> VisibilityOut:
     return VisibilityOut(v.item, v.outcome, explanation_out(v.explanation))
 
 
+#: Keys of event data that hold a time (stored as seconds), a flag (stored as 0 or 1),
+#: or a list of channels (stored comma-separated): shown as the rest of the API shows them.
+EVENT_TIMES = frozenset({"at", "starts", "ends", "until"})
+EVENT_FLAGS = frozenset({"keep_evidence"})
+
+
+def event_data(data: Any) -> Any:
+    """Event data as the API speaks: RFC 3339 times, booleans, lists of channels."""
+    if isinstance(data, list):
+        return [event_data(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in EVENT_TIMES and isinstance(value, int | float) and not isinstance(value, bool):
+            out[key] = datetime.fromtimestamp(value, UTC).isoformat()
+        elif key in EVENT_FLAGS and value in (0, 1):
+            out[key] = bool(value)
+        elif key == "channels" and isinstance(value, str):
+            out[key] = value.split(",") if value else []
+        else:
+            out[key] = event_data(value)
+    return out
+
+
 def event_out(e: Event) -> EventOut:
-    return EventOut(e.revision, datetime.fromtimestamp(e.at, UTC), e.type, dict(e.data))
+    return EventOut(e.revision, datetime.fromtimestamp(e.at, UTC), e.type, event_data(e.data))

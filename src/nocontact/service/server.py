@@ -10,6 +10,7 @@ their next wake, within half a second), lets requests in flight finish (at most
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,28 @@ def prepare_demo(settings: Settings) -> tuple[Settings, str]:
     return replace(settings, db=path), token
 
 
-def run(settings: Settings) -> None:
+def bind(settings: Settings) -> socket.socket:
+    """The listening socket, bound now so that a taken port is reported before anything
+    else, naming the flag that changes it."""
+    from nocontact.core.errors import InvalidInput
+
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        raise InvalidInput(
+            f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}):"
+            " choose another port with --port (or NOCONTACT_PORT)",
+            field="port",
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(settings: Settings, listening: socket.socket | None = None) -> None:
     import uvicorn
 
     from . import logs
@@ -51,6 +73,8 @@ def run(settings: Settings) -> None:
     logs.configure(settings.log_level)
     os.environ.update(settings.as_env())
     if settings.workers > 1:
+        if listening is not None:
+            listening.close()  # uvicorn's supervisor binds its own, shared by the workers
         uvicorn.run("nocontact.service.app:create", factory=True, **_options(settings))
         return
     from .app import create
@@ -63,7 +87,7 @@ def run(settings: Settings) -> None:
             app.closing = True
             await super().shutdown(sockets)
 
-    Server(config).run()
+    Server(config).run(sockets=[listening] if listening is not None else None)
 
 
 def _options(settings: Settings) -> dict[str, Any]:

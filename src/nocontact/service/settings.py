@@ -40,7 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("db", str, None, "SQLite file (default: in the user data folder)."),
     Setting("workers", int, 1, "Worker processes (each keeps its own index)."),
     Setting("region", str, "US", "Region for phone numbers without a country code."),
-    Setting("demo", bool, False, "A throwaway database with demo people; no key on 127.0.0.1."),
+    Setting(
+        "demo", bool, False, "A throwaway database with demo people; prints an admin key to use."
+    ),
     Setting("auth", bool, True, "Require API keys (turn off only on a private loopback).", False),
     Setting("max_body", int, 4_194_304, "Largest request body accepted, in bytes.", False),
     Setting("max_header", int, 32_768, "Largest request line and headers, in bytes.", False),
