@@ -39,6 +39,8 @@ Send = Callable[[Message], Awaitable[None]]
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 _JSON_TYPES = ("application/json",)
 _encode = msgspec.json.Encoder().encode
+#: Bodies larger than this are decoded off the event loop.
+LARGE_BODY = 65_536
 #: The youngest generation's threshold in a served process: a batch of 10,000
 #: checks then sets off no collection (with the default 700, about fourteen).
 GC_THRESHOLD = 50_000
@@ -197,7 +199,11 @@ class App:
                     "unsupported_media_type", "send the body as Content-Type: application/json"
                 )
             raw = await self._read(headers, receive)
-            body = self._decoders[route.body].decode(raw)
+            decoder = self._decoders[route.body]
+            if len(raw) <= LARGE_BODY:
+                body = decoder.decode(raw)
+            else:  # megabytes of JSON: decoded and checked on a reader thread
+                body = await service.off_loop(lambda: decoder.decode(raw))
         return Call(service, params, query, body, headers, request_id, allowed)
 
     def _still_open(self) -> bool:

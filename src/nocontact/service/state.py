@@ -70,6 +70,10 @@ class Service:
         large (the loop keeps answering meanwhile)."""
         if size <= LARGE:
             return func()
+        return await self.off_loop(func)
+
+    async def off_loop(self, func: Callable[[], T]) -> T:
+        """Run ``func`` on a reader thread."""
         return await asyncio.get_running_loop().run_in_executor(self._readers, func)
 
     async def on_writer(self, func: Callable[[Engine], T]) -> T:
