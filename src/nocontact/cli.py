@@ -659,7 +659,8 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
     """Serve the /v1 HTTP API (OpenAPI at /openapi.json, docs at /docs).
 
     Settings come from flags, then NOCONTACT_* environment variables, then the
-    --config file. Writes are durable before they are acknowledged; SIGTERM
+    --config file (every setting, the connection limits included, is listed in
+    docs/settings.md). Writes are durable before they are acknowledged; SIGTERM
     lets requests in flight finish and closes the store cleanly.
     """
     from .service import server
