@@ -159,3 +159,58 @@ def test_item9_stalled_bodies_time_out(served: Served) -> None:
     conn.close()
     assert took < 3
     assert httpx.get(f"http://127.0.0.1:{served.port}/healthz", timeout=2).status_code == 200
+
+
+def test_item5_shutdown_with_live_streams_is_quick_and_quiet(tmp_path: Path) -> None:
+    """SIGTERM with live event streams open (and some abandoned) ends them: the server
+    exits within its grace period and logs no traceback."""
+    import json
+
+    from click.testing import CliRunner
+
+    from nocontact.cli import main
+
+    db = str(tmp_path / "streams.db")
+    made = CliRunner().invoke(
+        main, ["--db", db, "--json", "keys", "create", "--name", "t", "--scope", "admin"]
+    )
+    key = json.loads(made.output)["key"]
+    port = _free_port()
+    process = subprocess.Popen(
+        [EXE, "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "NOCONTACT_ACCESS_LOG": "false"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        request = (
+            f"GET /v1/events HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\n"
+            f"authorization: Bearer {key}\r\n\r\n"
+        ).encode()
+        streams = []
+        for n in range(10):
+            conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+            conn.sendall(request)
+            assert conn.recv(100).startswith(b"HTTP/1.1 200 ")
+            if n % 2:
+                conn.close()  # abandoned
+            else:
+                streams.append(conn)
+        time.sleep(0.5)
+        started = time.monotonic()
+        process.terminate()
+        _, err = process.communicate(timeout=15)
+        assert time.monotonic() - started < 4
+        assert "Traceback" not in err and "Cancel" not in err
+        for conn in streams:
+            conn.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
