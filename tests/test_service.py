@@ -142,14 +142,16 @@ def test_boundary_problems(api: Api) -> None:
 
 
 def test_decide_and_explanations(api: Api) -> None:
-    """A silent block drops and looks sent; the explanation is only for the owner who asks."""
+    """A silent block drops and looks delivered; the explanation is only for the owner who asks."""
     people(api)
     made = block(api)
     ask = {"actor": "+1 415 555 0123", "action": "call", "target": "alex"}
     plain = api.post("/v1/decide", ask, key="decide", params={"min_revision": made["revision"]})
     body = plain.json()
     assert (
-        body["outcome"] == "drop" and body["actor_sees"] == "sent" and body["explanation"] is None
+        body["outcome"] == "drop"
+        and body["actor_sees"] == "delivered"
+        and body["explanation"] is None
     )
     owner = api.post("/v1/decide", {**ask, "viewer": "alex"}, key="decide").json()
     assert owner["explanation"]["reason"] == "you blocked sam"
@@ -273,7 +275,7 @@ def test_health_and_metrics(api: Api) -> None:
 def test_openapi_document_cannot_drift(api: Api) -> None:
     """The served OpenAPI document is byte for byte docs/openapi.json.
 
-    To rewrite it after a change of the API: python -m nocontact.service.openapi
+    To rewrite it after a change of the API: python -m nocontact.service.ops
     """
     served = api.get("/openapi.json", key=None)
     assert served.content == (ROOT / "docs" / "openapi.json").read_bytes() == document_bytes()

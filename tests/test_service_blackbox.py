@@ -72,7 +72,7 @@ def test_client_drives_the_server(server: Server) -> None:
         api.add_person("sam", addresses=["+1 415 555 0123"])
         made = api.set_boundary("alex", "sam", "block")
         d = api.decide("tel:+14155550123", "call", "alex", min_revision=made.revision)
-        assert (d.outcome, d.actor_sees, d.explanation) == ("drop", "sent", None)
+        assert (d.outcome, d.actor_sees, d.explanation) == ("drop", "delivered", None)
         assert [b.id for b in api.boundaries("alex").items] == [made.id]
         batch = api.decide_batch([{"actor": "sam", "action": "message", "target": "alex"}] * 3)
         assert [x.outcome for x in batch.decisions] == ["drop"] * 3
@@ -92,6 +92,26 @@ def test_async_client(server: Server) -> None:
             return (await api.decide("jo", "message", "kim")).outcome
 
     assert asyncio.run(ask()) == "deliver_quietly"
+
+
+def test_item15_async_client_drives_every_call(server: Server) -> None:
+    """The calls AsyncClient lacked answer as Client's do, against a real server."""
+
+    async def drive() -> None:
+        async with AsyncClient(server.url, server.key) as api:
+            await api.add_person("ann")
+            await api.add_person("bo")
+            linked = await api.link_address("ann", "+1 415 555 0142")
+            assert linked.addresses == ["tel:+14155550142"]
+            assert (await api.person("ann")).addresses == ["tel:+14155550142"]
+            assert (await api.unlink_address("ann", "tel:+14155550142")).addresses == []
+            assert (await api.add_contact("ann", "bo")).revision > linked.revision
+            made = await api.set_boundary("ann", "bo", "mute")
+            assert [b.id for b in (await api.boundaries("ann")).items] == [made.id]
+            assert (await api.boundary(made.id)).kind == "mute"
+            assert (await api.emergency("ann")).revision > made.revision
+
+    asyncio.run(drive())
 
 
 def test_cli_url(server: Server) -> None:
