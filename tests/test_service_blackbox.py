@@ -94,6 +94,26 @@ def test_async_client(server: Server) -> None:
     assert asyncio.run(ask()) == "deliver_quietly"
 
 
+def test_item15_async_client_drives_every_call(server: Server) -> None:
+    """The calls AsyncClient lacked answer as Client's do, against a real server."""
+
+    async def drive() -> None:
+        async with AsyncClient(server.url, server.key) as api:
+            await api.add_person("ann")
+            await api.add_person("bo")
+            linked = await api.link_address("ann", "+1 415 555 0142")
+            assert linked.addresses == ["tel:+14155550142"]
+            assert (await api.person("ann")).addresses == ["tel:+14155550142"]
+            assert (await api.unlink_address("ann", "tel:+14155550142")).addresses == []
+            assert (await api.add_contact("ann", "bo")).revision > linked.revision
+            made = await api.set_boundary("ann", "bo", "mute")
+            assert [b.id for b in (await api.boundaries("ann")).items] == [made.id]
+            assert (await api.boundary(made.id)).kind == "mute"
+            assert (await api.emergency("ann")).revision > made.revision
+
+    asyncio.run(drive())
+
+
 def test_cli_url(server: Server) -> None:
     """`nocontact --url ... decide` asks the running server instead of a file."""
     run = CliRunner().invoke

@@ -258,11 +258,47 @@ class AsyncClient(_Base):
         body = _clean({"id": person, "name": name, "addresses": list(addresses)})
         return await self._call("POST", "/v1/persons", s.PersonOut, body)
 
+    async def person(self, person: str, *, min_revision: int | None = None) -> s.PersonOut:
+        return await self._call(
+            "GET", f"/v1/persons/{person}", s.PersonOut, query=_rev(min_revision)
+        )
+
+    async def link_address(self, person: str, address: str) -> s.PersonOut:
+        return await self._call(
+            "POST", f"/v1/persons/{person}/addresses", s.PersonOut, {"address": address}
+        )
+
+    async def unlink_address(self, person: str, address: str) -> s.PersonOut:
+        return await self._call("DELETE", f"/v1/persons/{person}/addresses/{address}", s.PersonOut)
+
+    async def add_contact(self, owner: str, contact: str) -> s.RevisionOut:
+        return await self._call(
+            "POST", f"/v1/persons/{owner}/contacts", s.RevisionOut, {"contact": contact}
+        )
+
     async def set_boundary(
         self, owner: str, target: str, kind: str = "block", **options: Any
     ) -> s.BoundaryOut:
         body = _clean({"owner": owner, "target": target, "kind": kind, **options})
         return await self._call("POST", "/v1/boundaries", s.BoundaryOut, body)
+
+    async def boundaries(
+        self,
+        owner: str,
+        *,
+        limit: int = 100,
+        after: str | None = None,
+        min_revision: int | None = None,
+    ) -> s.BoundaryPage:
+        query = _clean(
+            {"owner": owner, "limit": limit, "after": after, "min_revision": min_revision}
+        )
+        return await self._call("GET", "/v1/boundaries", s.BoundaryPage, query=query)
+
+    async def boundary(self, boundary_id: str, *, min_revision: int | None = None) -> s.BoundaryOut:
+        return await self._call(
+            "GET", f"/v1/boundaries/{boundary_id}", s.BoundaryOut, query=_rev(min_revision)
+        )
 
     async def lift(self, boundary_id: str, *, restore: bool = False) -> s.LiftOut:
         query = {"restore": "true"} if restore else None
@@ -292,6 +328,9 @@ class AsyncClient(_Base):
     ) -> s.AudienceOut:
         body = {"author": author, "candidates": list(candidates)}
         return await self._call("POST", "/v1/audience", s.AudienceOut, body, _rev(min_revision))
+
+    async def emergency(self, owner: str) -> s.RevisionOut:
+        return await self._call("POST", "/v1/emergency", s.RevisionOut, {"owner": owner})
 
     async def events(self, after: int = 0, limit: int = 100) -> s.EventPage:
         return await self._call(

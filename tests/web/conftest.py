@@ -24,14 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from nocontact.engine import Engine
 from nocontact.store.sqlite import SQLiteStore
 from nocontact.web.app import WebConfig, create_app, web_of
 from nocontact.web.demo import seed
 from nocontact.web.gateway import Gateway
+from nocontact.web.gateway import people as people_module
 from nocontact.web.store import ContentStore
 from tests.conftest import FakeClock
+
+# Tests hash passphrases with argon2id still, with the smallest costs: a world is
+# seeded per test, and the production costs are a deliberate tenth of a second each.
+people_module._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 CHROMIUM = os.environ.get("NOCONTACT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -285,3 +291,17 @@ def dial(person: Person, number: str, kind: str = "call", body: str = "", source
     page.get_by_role("button", name="Call" if kind == "call" else "Send text").click()
     page.wait_for_url("**/phone")
     return str(page.locator(".calls .status").first.inner_text())
+
+
+def post_id(server: Server, body_start: str) -> int:
+    """The id of the demo post whose text starts so (read straight from the test's store)."""
+    import sqlite3
+
+    conn = sqlite3.connect(server.db)
+    try:
+        row = conn.execute(
+            "SELECT id FROM web_posts WHERE body LIKE ? ORDER BY id LIMIT 1", (body_start + "%",)
+        ).fetchone()
+    finally:
+        conn.close()
+    return int(row[0])

@@ -28,3 +28,13 @@ def test_pages_send_a_strict_content_security_policy(server: Server, browser: An
     (cookie,) = context.cookies()
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     context.close()
+
+
+def test_typing_shows_live_on_the_other_window(people: Callable[[str], Person]) -> None:
+    """As Kim types to Rin, Rin's open conversation says so without a reload."""
+    kim, rin = people("Kim"), people("Rin")
+    rin.go("/messages/kim")
+    rin.page.wait_for_timeout(400)  # the live stream is open
+    kim.go("/messages/rin")
+    kim.page.type("#body", "coffee?")
+    rin.page.get_by_text("Kim is typing…").wait_for(timeout=5000)

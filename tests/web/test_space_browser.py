@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .conftest import Person, Server, send_message, set_boundary, shot
+from .conftest import Person, Server, send_message, set_boundary
 
 WEEK = 7 * 86400.0
 NOTE = "I need a week to think. I'll write after."
@@ -19,11 +19,9 @@ def test_space_for_a_week_with_a_note(server: Server, people: Callable[[str], Pe
     notice.wait_for(timeout=5000)
     first = notice.inner_text()
     assert NOTE in first and "Alex asked for some space until" in first
-    shot(jo.page, "space-notice")
     assert NOTE not in jo.text("/feed")  # once
     tick = send_message(jo, "alex", "I understand. Take care.")
     assert tick.startswith("Held until")
-    shot(jo.page, "space-held")
     assert "Take care" not in alex.text("/messages/jo")
     server.clock.advance(WEEK - 60)
     assert "Take care" not in alex.text("/messages/jo")

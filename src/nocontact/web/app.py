@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from nocontact.engine import Engine
 
+from .config import Web, WebConfig
 from .gateway import Gateway
 from .gateway.base import Context
 from .live import Live
@@ -34,6 +34,8 @@ from .pages import CSRFRejected, SignInNeeded, render
 from .routes import all_routes
 from .sessions import COOKIE, Hooks, Sessions
 from .store import ContentStore
+
+__all__ = ["Web", "WebConfig", "create_app", "web_of"]
 
 HERE = Path(__file__).parent
 CSP = (
@@ -49,28 +51,6 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-
-
-@dataclass(frozen=True)
-class WebConfig:
-    #: Sign in by picking a person (``nocontact serve --demo``).
-    demo: bool = False
-    #: Mark the session cookie Secure (behind HTTPS).
-    secure_cookies: bool = False
-    #: The nav entry the companion fills (label, url); None hides it.
-    companion_nav: tuple[str, str] | None = ("Companion", "/companion")
-
-
-@dataclass
-class Web:
-    """Everything a route reaches through ``request.app.state.web``."""
-
-    config: WebConfig
-    gateway: Gateway
-    sessions: Sessions
-    templates: Jinja2Templates
-    live: Live
-    store: ContentStore
 
 
 def create_app(

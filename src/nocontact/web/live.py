@@ -20,6 +20,8 @@ TYPING_SECONDS = 6.0
 @dataclass
 class Live:
     version: int = 0
+    #: The server is stopping: live streams end.
+    closing: bool = False
     last_seen: dict[str, float] = field(default_factory=dict)
     typing: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

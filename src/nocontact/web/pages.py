@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from .config import Web
 from .sessions import Session
-
-if TYPE_CHECKING:
-    from .app import Web
 
 #: Longest text any form field may hold; longer is a field-level error.
 FIELD_LIMIT = 4000

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nocontact.service.app import App
 from nocontact.service.settings import Settings
 
-from .app import WebConfig, create_app
+from .app import WebConfig, create_app, web_of
 from .store import ContentStore
 
 #: Mounts something on the web app over the store at a path; returns how to close it.
@@ -40,6 +40,17 @@ class Dispatch:
         self.web: ASGIApp | None = None
         self._store: ContentStore | None = None
         self._closers: list[Callable[[], None]] = []
+
+    @property
+    def closing(self) -> bool:
+        return self.api.closing
+
+    @closing.setter
+    def closing(self, value: bool) -> None:
+        """The server is stopping: the API's and the app's live streams end."""
+        self.api.closing = value
+        if self.web is not None:
+            web_of(self.web).live.closing = value
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

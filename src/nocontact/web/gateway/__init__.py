@@ -1,9 +1,10 @@
 """The gateway: the only way content reaches a person, one surface per module.
 
 Every read of the app's content tables is here, and every one passes the
-engine first: ``decide`` for deliveries, profiles, presence and search,
-``visible`` for anything that carries people (posts, reposts, quotes,
-replies), ``audience`` for fan-out. Routes and templates get views built
+engine first: ``decide`` for deliveries, profiles, presence, search and
+notifications, ``visible`` for anything that carries people (posts, reposts,
+quotes, replies). The feed is read at view time; a product that fans out on
+write would ask ``audience`` here instead. Routes and templates get views built
 here and never the rows; a test fails if anything outside this package
 imports the content store or names a ``web_`` table.
 

@@ -7,6 +7,7 @@ the store (after a write made elsewhere), and the app must follow it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +48,10 @@ class Context:
         except TypeError:  # an engine that explains to everyone, filtered below
             decision = check(actor, action, target)
         return decision.seen_by(owner)
+
+    def batch(self) -> AbstractContextManager[object]:
+        """Many writes in one transaction (seeding a world)."""
+        return self.store.transaction()
 
     def name(self, person: str) -> str:
         try:

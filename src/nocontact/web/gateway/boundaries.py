@@ -226,7 +226,8 @@ class Boundaries:
         out = []
         for status in ("member", "invited"):
             for group in self.messages.groups(owner, status):
-                there = [m for m in self.messages.members(group) if m in blocked]
+                everyone = self.messages.members(group) + self.messages.members(group, "invited")
+                there = [m for m in everyone if m in blocked]
                 if there:
                     names = ", ".join(self.people.name_for(owner, m) for m in there)
                     title = self.messages._title(owner, f"group:{group}")

@@ -265,7 +265,7 @@ class Messages:
         return [str(r["person"]) for r in rows]
 
     def create_group(self, creator: str, name: str, invitees: list[str]) -> int:
-        """A group; each invitee is added as the engine allows ``group_add``."""
+        """A group; each invitee is invited as the engine allows ``group_add``."""
         ctx = self.ctx
         group = ctx.store.run(
             "INSERT INTO web_groups (name, created_by, created) VALUES (?, ?, ?)",
@@ -280,15 +280,30 @@ class Messages:
         return group
 
     def add_member(self, adder: str, group: int, person: str) -> str:
+        """An invitation, as the engine allows ``group_add``; the person joins or not."""
         decision = self.ctx.decide(adder, "group_add", person)
         if decision.outcome is Outcome.ALLOW:
             self.ctx.store.run(
                 "INSERT OR IGNORE INTO web_group_members (group_id, person, status)"
-                " VALUES (?, ?, 'member')",
+                " VALUES (?, ?, 'invited')",
                 (group, person),
             )
         self.ctx.live.changed()
         return decision.actor_sees.value
+
+    def join(self, person: str, group: int) -> bool:
+        """Accept an invitation; False when there is none."""
+        if person not in self.members(group, "invited"):
+            return False
+        self.ctx.store.run(
+            "UPDATE web_group_members SET status = 'member' WHERE group_id = ? AND person = ?",
+            (group, person),
+        )
+        self.ctx.live.changed()
+        return True
+
+    def invitations(self, person: str) -> list[Conversation]:
+        return [self._conversation(person, f"group:{g}") for g in self.groups(person, "invited")]
 
     def group_thread(self, viewer: str, group: int) -> Thread | None:
         if viewer not in self.members(group):

@@ -35,7 +35,7 @@ async def feed_page(
 ) -> Response:
     me = person(request)
     g = web(request).gateway
-    page = g.feed.page(me, _before(request))
+    page = g.feed.page(me, _before(request), web(request).config.feed_page)
     quiet = quieted(request)
     if quiet:  # the person's own "see less": their view only
         page.entries = [e for e in page.entries if not _about(e, quiet)]

@@ -37,7 +37,7 @@ async def live(request: Request) -> Response:
         seen = w.live.version
         quiet = 0.0
         yield b"retry: 2000\n\n"
-        while not await request.is_disconnected():
+        while not w.live.closing and not await request.is_disconnected():
             await asyncio.sleep(POLL_SECONDS)
             w.gateway.sync.run()  # writes ends that came due; applies them
             if w.live.version != seen:

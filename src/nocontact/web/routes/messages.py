@@ -25,6 +25,7 @@ async def inbox(request: Request, errors: dict[str, str] | None = None) -> Respo
         {
             "conversations": g.messages.conversations(me),
             "requests": g.messages.requests(me),
+            "invitations": g.messages.invitations(me),
             "warnings": g.boundaries.group_warnings(me),
             "contacts": [c for c in g.people.directory() if c.person != me],
             "errors": errors or {},
@@ -139,6 +140,15 @@ async def new_group(request: Request) -> Response:
     return back(f"/groups/{group}")
 
 
+async def join(request: Request) -> Response:
+    me = person(request)
+    await form(request)
+    group = _group(request)
+    if group is None or not web(request).gateway.messages.join(me, group):
+        return _not_found(request)
+    return back(f"/groups/{group}")
+
+
 async def typing(request: Request) -> Response:
     me = person(request)
     data = await form(request)
@@ -153,5 +163,6 @@ routes = [
     Route("/groups", new_group, methods=["POST"]),
     Route("/groups/{group}", group_page, methods=["GET"]),
     Route("/groups/{group}", send_group, methods=["POST"]),
+    Route("/groups/{group}/join", join, methods=["POST"]),
     Route("/typing", typing, methods=["POST"]),
 ]
