@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import nocontact.companion
 from nocontact.companion import rumination
 from nocontact.companion.chart import mood_chart, urge_chart
 from nocontact.companion.crisis import has_crisis_language
@@ -230,3 +233,21 @@ def test_urge_chart_shows_each_fall() -> None:
     lines = [e for e in root.iter("{http://www.w3.org/2000/svg}line") if e.get("class") == "fall"]
     assert len(lines) == 2
     assert re.search(r"3 urges; 2 rated again; 1 of those were lower", svg)
+
+
+PURE = ("progress", "crisis", "rumination", "rhythm", "chart")
+
+
+@pytest.mark.parametrize("name", PURE)
+def test_the_companions_rules_are_pure(name: str) -> None:
+    """Progress, crisis language, rumination, rhythm and charts import no I/O and no store."""
+    folder = Path(nocontact.companion.__file__).parent
+    banned = {"sqlite3", "socket", "os", "pathlib", "time", "nocontact", "starlette", "logging"}
+    for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
+        if isinstance(node, ast.Import):
+            roots = {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            roots = {(node.module or "").split(".")[0]}
+        else:
+            continue
+        assert not roots & banned, f"{name}.py imports {roots}"

@@ -40,6 +40,8 @@ ALLOWED = {
     "client": {"core", "service"},
     "cli": {"core", "store", "engine", "service", "client", "bench", "web"},
     "bench": {"core", "store", "engine", "service", "bench"},
+    # The companion sits on the web app; ``companion.serve`` composes both for ``serve``.
+    "companion": {"core", "engine", "service", "web", "companion"},
 }
 
 
