@@ -190,3 +190,17 @@ def test_an_archived_companion_sends_no_reminders(
     tools.set_archived(vault, False, T0 + 60 * DAY)
     assert tools.reminder(vault, T0 + 61 * DAY)
     assert tools.look_back_due(vault, T0 + 90 * DAY)
+
+
+def test_a_pledge_set_elsewhere_is_adopted(
+    world: tuple[Engine, Vault, CompanionStore], clock: FakeClock
+) -> None:
+    """A pledge set on the Boundaries page or through the API shows here and counts its days."""
+    engine, vault, _ = world
+    clock.now = T0
+    engine.set_boundary("sam", "alex", "pledge")
+    [note] = tools.pledges(engine, vault, T0 + 3 * DAY, name_of=str.title)
+    assert (note.label, note.first_day, note.ended) == ("Alex", tools.day_of(T0).isoformat(), False)
+    assert tools.pledges(engine, vault, T0 + 3 * DAY) == [note]  # adopted once
+    progress = tools.current_progress([note], vault, T0 + 3 * DAY)
+    assert progress.days_chosen == 4

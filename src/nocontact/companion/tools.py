@@ -10,7 +10,7 @@ ordinary ``pledge`` boundary, set and ended through the engine's public API.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -230,15 +230,40 @@ def start_pledge(
     )
 
 
-def pledges(engine: Engine, vault: Vault, now: float) -> list[PledgeNote]:
-    """The person's pledges, each closed once the engine no longer holds it."""
+def pledges(
+    engine: Engine, vault: Vault, now: float, name_of: Callable[[str], str] = str
+) -> list[PledgeNote]:
+    """The person's pledges, each closed once the engine no longer holds it.
+
+    A pledge set elsewhere (the Boundaries page, the API) is adopted, named
+    with ``name_of(target)``, and counted from its first day like any other.
+    """
     holding = {b.id: b for b in engine.boundaries(vault.person) if b.kind is Kind.PLEDGE}
     notes = vault.all(PledgeNote)
+    known = {n.boundary_id for n in notes}
+    for boundary in holding.values():
+        if boundary.id in known or not boundary.holds_at(now):
+            continue
+        target = boundary.target_person or boundary.target
+        last = None
+        if boundary.ends is not None:  # the day before the midnight (or moment) it ends
+            last = day_of(boundary.ends - 1).isoformat()
+        notes.append(
+            vault.save(
+                PledgeNote(
+                    boundary_id=boundary.id,
+                    label=name_of(target),
+                    first_day=day_of(boundary.starts).isoformat(),
+                    last_day=last,
+                    created=boundary.starts,
+                )
+            )
+        )
     for note in notes:
         if note.ended:
             continue
-        boundary = holding.get(note.boundary_id)
-        if boundary is None or not boundary.holds_at(now):
+        held = holding.get(note.boundary_id)
+        if held is None or not held.holds_at(now):
             note.ended = True
             note.last_day = min(
                 day_of(now), date.fromisoformat(note.last_day or "9999-12-31")

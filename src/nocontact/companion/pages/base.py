@@ -61,6 +61,13 @@ def engine(request: Request) -> Engine:
     return companion(request).engine(request)
 
 
+def names(request: Request) -> Callable[[str], str]:
+    """Names as the signed-in person is shown them (frozen where a block froze them)."""
+    me = person(request)
+    people = web(request).gateway.people
+    return lambda other: people.name_for(me, other)
+
+
 def vault(request: Request) -> Vault | None:
     """The signed-in person's open vault, or None while it is locked."""
     who = person(request)

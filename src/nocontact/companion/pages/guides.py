@@ -11,13 +11,13 @@ from nocontact.companion.records import Letter
 from nocontact.companion.vault import Vault
 from nocontact.web.pages import back, form, person, text
 
-from .base import engine, now, page, reminder_text, vault, with_vault
+from .base import engine, names, now, page, reminder_text, vault, with_vault
 
 
 @with_vault
 async def home(request: Request, v: Vault) -> Response:
     at = now(request)
-    notes = tools.pledges(engine(request), v, at)
+    notes = tools.pledges(engine(request), v, at, names(request))
     holding = [n for n in notes if not n.ended]
     settings = tools.settings(v, at)
     return page(

@@ -24,7 +24,7 @@ from nocontact.core.errors import InvalidInput
 from nocontact.core.model import Boundary, Kind
 from nocontact.web.pages import back, form, person, text, web
 
-from .base import care_next, engine, now, page, vault, with_vault
+from .base import care_next, engine, names, now, page, vault, with_vault
 
 #: What each kind of attempt asks the engine.
 ACTIONS = {"message": "message", "call": "call", "sms": "sms", "look": "view_profile"}
@@ -73,7 +73,7 @@ def pledged(request: Request, query: str) -> bool:
 async def pledge_page(request: Request, v: Vault) -> Response:
     me = person(request)
     at = now(request)
-    notes = tools.pledges(engine(request), v, at)
+    notes = tools.pledges(engine(request), v, at, names(request))
     held = {b.id: b for b in engine(request).boundaries(me) if b.kind is Kind.PLEDGE}
     people = web(request).gateway.people
     choices = [

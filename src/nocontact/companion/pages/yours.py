@@ -13,13 +13,13 @@ from nocontact.companion.vault import Vault
 from nocontact.core.errors import InvalidInput
 from nocontact.web.pages import back, form, person, text
 
-from .base import companion, engine, now, page, with_vault
+from .base import companion, engine, names, now, page, with_vault
 
 
 @with_vault
 async def look_back(request: Request, v: Vault) -> Response:
     at = now(request)
-    notes = tools.pledges(engine(request), v, at)
+    notes = tools.pledges(engine(request), v, at, names(request))
     urges = [u for u in v.all(Urge) if u.before is not None and u.after is not None]
     checkins = v.all(CheckIn)
     settings = tools.settings(v, at)
