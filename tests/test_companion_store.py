@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import secrets
 import sqlite3
@@ -115,9 +116,21 @@ def test_a_session_key_is_only_for_its_person(db: tuple[Engine, CompanionStore, 
     """A session's key never opens another person's vault, and sign-out forgets it."""
     _, store, _ = db
     ring = Keyring(store, FAST)
-    ring.sign_in("s1", "sam", "pw")
+    held = ring.sign_in("s1", "sam", "pw").key
     assert ring.vault("s1", "alex") is None
+    assert ring.vault("s1", "sam") is not None
     ring.sign_out("s1")
+    assert ring.vault("s1", "sam") is None and held.person == "sam"
+
+
+def test_a_key_lives_only_as_long_as_its_session(db: tuple[Engine, CompanionStore, Path]) -> None:
+    """When the session that holds a key is gone (an idle session forgotten), so is the key."""
+    _, store, _ = db
+    ring = Keyring(store, FAST)
+    session_data = {"key": ring.sign_in("s1", "sam", "pw").key}
+    assert ring.vault("s1", "sam") is not None
+    session_data.clear()
+    gc.collect()
     assert ring.vault("s1", "sam") is None
 
 

@@ -128,7 +128,7 @@ class DataKey:
     logged or shown (``repr`` says nothing about it).
     """
 
-    __slots__ = ("_aead", "person")
+    __slots__ = ("__weakref__", "_aead", "person")
 
     def __init__(self, person: str, key: bytes) -> None:
         if len(key) != KEY_BYTES:

@@ -2,9 +2,11 @@
 
 A :class:`Vault` is what every companion tool works through: it turns records
 into sealed rows and back, and never hands the store a byte of plaintext. The
-:class:`Keyring` holds the unlocked data keys in server memory, one per
-signed-in session, and forgets a key at sign-out; a restarted server holds none
-and the companion asks the person to sign in again.
+:class:`Keyring` finds the unlocked data key of a signed-in session. The
+session itself holds the only strong reference (in its server-side data), so
+a key lives exactly as long as its session: sign-out, an idle session the app
+forgets, or a restart, and it is gone; the companion then asks the person to
+sign in again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import weakref
 from typing import Any, TypeVar
 
 from .crypto import DEFAULT_KDF, DataKey, KdfParams, change_passphrase, new_key, unlock
@@ -38,6 +41,11 @@ class Vault:
     @property
     def person(self) -> str:
         return self._key.person
+
+    @property
+    def key(self) -> DataKey:
+        """The unlocked key, for its session to hold (and nothing else)."""
+        return self._key
 
     def save(self, record: R) -> R:
         """Seal and store ``record`` (a new id if it has none)."""
@@ -99,14 +107,16 @@ class Keyring:
     def __init__(self, store: CompanionStore, params: KdfParams = DEFAULT_KDF) -> None:
         self.store = store
         self.params = params
-        self._keys: dict[str, DataKey] = {}
+        # Weak: the session's own data holds the key; when the session goes, so does it.
+        self._keys: weakref.WeakValueDictionary[str, DataKey] = weakref.WeakValueDictionary()
         self._lock = threading.Lock()
 
     def sign_in(self, session_id: str, person: str, passphrase: str) -> Vault:
         """Unlock (or, the first time, create) ``person``'s key for this session.
 
-        Raises :class:`~.crypto.WrongPassphrase` when the passphrase does not
-        open a key that exists.
+        The caller keeps ``vault.key`` for as long as the session lasts (the
+        keyring holds it weakly). Raises :class:`~.crypto.WrongPassphrase`
+        when the passphrase does not open a key that exists.
         """
         stored = self.store.key(person)
         if stored is None:

@@ -39,6 +39,8 @@ from .pledge import caught, pledged
 __all__ = ["Companion", "all_routes", "caught", "install", "see_less_of"]
 
 HERE = Path(__file__).parent.parent
+#: Where a session keeps its unlocked key, in server memory.
+KEY = "companion_key"
 
 
 def all_routes() -> list[BaseRoute]:
@@ -73,11 +75,13 @@ def install(app: Any, store: CompanionStore, *, params: KdfParams = DEFAULT_KDF)
     def on_sign_in(s: Session, person: str, passphrase: str) -> None:
         try:
             opened = keyring.sign_in(s.id, person, passphrase)
+            s.data[KEY] = opened.key  # the only strong reference: it lives as the session does
             tools.settings(opened, web.gateway.ctx.now())  # the first time: the day it began
         except WrongPassphrase:
             s.data[LOCKED_FLAG] = True  # the companion stays locked; sign-in goes on
 
     def on_sign_out(s: Session, person: str) -> None:
+        s.data.pop(KEY, None)
         keyring.sign_out(s.id)
 
     def on_password_change(s: Session, person: str, old: str, new: str) -> None:
