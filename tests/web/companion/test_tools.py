@@ -41,6 +41,13 @@ def test_a_check_in_takes_under_twenty_seconds_and_charts_the_weeks(
     assert "at most 3" in sam.text()
     dots = ElementTree.fromstring(page.inner_html("#chart figure")).findall(f".//{SVG}circle")
     assert len(dots) == 3
+    # Crisis language in a note: the page after it opens on crisis support.
+    page = sam.go("/companion/checkin")
+    page.locator("label[for=mood-1]").click()
+    page.fill("#note", "no reason to live tonight")
+    page.get_by_role("button", name="Check in").click()
+    first = page.locator("main h1, main h2").first.inner_text()
+    assert first == "You don't have to carry this alone"
     shot(sam.go("/companion/checkin"), "companion-checkin")
     sam.page.locator("#chart").screenshot(path=str(SCREENSHOTS / "companion-chart.png"))
 
