@@ -117,3 +117,20 @@ def test_an_invitation_warns_of_someone_blocked(gateway: Gateway) -> None:
     assert g.messages.join("rin", 1)
     assert g.boundaries.group_warnings("rin") == [warning]
     assert g.boundaries.group_warnings("kim") == [] and g.boundaries.group_warnings("sam") == []
+
+
+def test_a_follow_after_a_silent_block_waits_like_a_request(gateway: Gateway) -> None:
+    """Sam's follow of Alex, who blocked him, shows Requested (as for a private account),
+    and Alex never hears of it; taking it back leaves nothing."""
+    g = gateway
+    g.ctx.engine.set_boundary("alex", "sam", "block")
+    g.sync.run()
+    seen_before = [n.text for n in g.notifications.list("alex")]
+    assert g.people.follow("sam", "alex") == "sent"
+    profile = g.people.profile("sam", "alex")
+    assert profile is not None and profile.requested and not profile.following
+    assert not g.people.following("sam", "alex")
+    assert [n.text for n in g.notifications.list("alex")] == seen_before
+    g.people.unfollow("sam", "alex")
+    profile = g.people.profile("sam", "alex")
+    assert profile is not None and not profile.requested

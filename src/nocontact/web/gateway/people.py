@@ -51,6 +51,7 @@ class Profile:
     presence: str = ""
     location: str = ""
     following: bool = False
+    requested: bool = False
     follows_you: bool = False
     numbers: list[str] = field(default_factory=list)
 
@@ -238,12 +239,28 @@ class People:
                     (person, viewer, "follow", self.ctx.now()),
                 )
             self.ctx.live.changed()
+        elif decision.actor_sees.value == "sent":  # a request that waits, as for a private account
+            self.ctx.store.run(
+                "INSERT OR IGNORE INTO web_follow_requests (follower, followee, at)"
+                " VALUES (?, ?, ?)",
+                (viewer, person, self.ctx.now()),
+            )
         return decision.actor_sees.value
 
-    def unfollow(self, viewer: str, person: str) -> None:
-        self.ctx.store.run(
-            "DELETE FROM web_follows WHERE follower = ? AND followee = ?", (viewer, person)
+    def requested(self, follower: str, followee: str) -> bool:
+        row = self.ctx.store.one(
+            "SELECT 1 FROM web_follow_requests WHERE follower = ? AND followee = ?",
+            (follower, followee),
         )
+        return row is not None
+
+    def unfollow(self, viewer: str, person: str) -> None:
+        """Stop following, or take back a request that waits."""
+        with self.ctx.store.transaction():
+            for table in ("web_follows", "web_follow_requests"):
+                self.ctx.store.run(
+                    f"DELETE FROM {table} WHERE follower = ? AND followee = ?", (viewer, person)
+                )
         self.ctx.live.changed()
 
     # -- profiles and search -----------------------------------------------------------
@@ -265,7 +282,9 @@ class People:
         if mode == "limited":
             frozen = self._frozen(viewer, person)
             name, handle = frozen or (ctx.name(person), self.handle(person))
-            return Profile(person, "limited", name, handle)
+            return Profile(
+                person, "limited", name, handle, requested=self.requested(viewer, person)
+            )
         row = ctx.store.one("SELECT bio FROM web_accounts WHERE person = ?", (person,))
         numbers = [a for a in ctx.engine.person(person).addresses if a.startswith("tel:")]
         return Profile(
@@ -277,6 +296,7 @@ class People:
             presence=self.presence(viewer, person),
             location=self.location(viewer, person),
             following=self.following(viewer, person),
+            requested=self.requested(viewer, person),
             follows_you=self.following(person, viewer),
             numbers=numbers if mode == "self" or self.following(person, viewer) else [],
         )

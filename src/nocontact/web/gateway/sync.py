@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 from nocontact.core.model import Event
 
@@ -39,9 +38,7 @@ class Sync:
             row = store.one("SELECT value FROM web_state WHERE key = ?", (CURSOR,))
             after = int(row["value"]) if row is not None else 0
             applied = 0
-            engine: Any = self.ctx.engine
-            if hasattr(engine, "expire_due"):  # an engine whose reads never write
-                engine.expire_due()  # the ends that came due, as events, on time
+            self.ctx.engine.expire_due()  # the ends that came due, as events, on time
             while True:
                 events = self.ctx.engine.events(after, 500)
                 if not events:
