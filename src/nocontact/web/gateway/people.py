@@ -39,6 +39,10 @@ class Settings:
     show_presence: bool = True
     share_location: bool = False
     location: str = ""
+    #: Posts and the full profile for approved followers only; follows are requests.
+    private_account: bool = False
+    #: Found in search and suggested to others.
+    discoverable: bool = True
 
 
 @dataclass
@@ -149,13 +153,23 @@ class People:
             bool(row["show_presence"]),
             bool(row["share_location"]),
             str(row["location"]),
+            bool(row["private_account"]),
+            bool(row["discoverable"]),
         )
 
     def save_settings(self, person: str, s: Settings) -> None:
         self.ctx.store.run(
             "UPDATE web_settings SET read_receipts = ?, show_presence = ?, share_location = ?,"
-            " location = ? WHERE person = ?",
-            (int(s.read_receipts), int(s.show_presence), int(s.share_location), s.location, person),
+            " location = ?, private_account = ?, discoverable = ? WHERE person = ?",
+            (
+                int(s.read_receipts),
+                int(s.show_presence),
+                int(s.share_location),
+                s.location,
+                int(s.private_account),
+                int(s.discoverable),
+                person,
+            ),
         )
         self.ctx.live.changed()
 
@@ -227,6 +241,15 @@ class People:
     def follow(self, viewer: str, person: str) -> str:
         """Follow, as the engine allows; what the viewer is shown (``unavailable`` or a status)."""
         decision = self.ctx.decide(viewer, "follow", person)
+        if decision.outcome is Outcome.ALLOW and self.settings(person).private_account:
+            self._request(viewer, person, approvable=True)
+            if decision.notify:
+                self.ctx.store.run(
+                    "INSERT INTO web_notifications (recipient, actor, kind, at)"
+                    " VALUES (?, ?, 'follow_request', ?)",
+                    (person, viewer, self.ctx.now()),
+                )
+            return "sent"
         if decision.outcome is Outcome.ALLOW:
             self.ctx.store.run(
                 "INSERT OR IGNORE INTO web_follows (follower, followee, at) VALUES (?, ?, ?)",
@@ -240,12 +263,56 @@ class People:
                 )
             self.ctx.live.changed()
         elif decision.actor_sees.value == "sent":  # a request that waits, as for a private account
-            self.ctx.store.run(
-                "INSERT OR IGNORE INTO web_follow_requests (follower, followee, at)"
-                " VALUES (?, ?, ?)",
-                (viewer, person, self.ctx.now()),
-            )
+            self._request(viewer, person, approvable=False)
         return decision.actor_sees.value
+
+    def _request(self, follower: str, followee: str, *, approvable: bool) -> None:
+        self.ctx.store.run(
+            "INSERT OR IGNORE INTO web_follow_requests (follower, followee, at, approvable)"
+            " VALUES (?, ?, ?, ?)",
+            (follower, followee, self.ctx.now(), int(approvable)),
+        )
+        self.ctx.live.changed()
+
+    def follow_requests(self, person: str) -> list[Card]:
+        """Requests to follow a private account, for its owner to approve."""
+        rows = self.ctx.store.all(
+            "SELECT follower FROM web_follow_requests WHERE followee = ? AND approvable = 1"
+            " ORDER BY at",
+            (person,),
+        )
+        return [
+            Card(str(r["follower"]), self.name_for(person, str(r["follower"])),
+                 self.handle(str(r["follower"])))
+            for r in rows
+        ]  # fmt: skip
+
+    def approve(self, person: str, follower: str) -> bool:
+        """Let a requester follow; False when there is no such request."""
+        with self.ctx.store.transaction():
+            row = self.ctx.store.one(
+                "SELECT at FROM web_follow_requests WHERE follower = ? AND followee = ?"
+                " AND approvable = 1",
+                (follower, person),
+            )
+            if row is None:
+                return False
+            self.ctx.store.run(
+                "DELETE FROM web_follow_requests WHERE follower = ? AND followee = ?",
+                (follower, person),
+            )
+            self.ctx.store.run(
+                "INSERT OR IGNORE INTO web_follows (follower, followee, at) VALUES (?, ?, ?)",
+                (follower, person, self.ctx.now()),
+            )
+        self.ctx.live.changed()
+        return True
+
+    def private_to(self, viewer: str, person: str) -> bool:
+        """Whether ``person``'s account is private to ``viewer`` (not an approved follower)."""
+        if viewer == person or not self.settings(person).private_account:
+            return False
+        return not self.following(viewer, person)
 
     def requested(self, follower: str, followee: str) -> bool:
         row = self.ctx.store.one(
@@ -279,6 +346,8 @@ class People:
             if decision.outcome not in SHOWN:
                 return None
             mode = "full" if decision.outcome is Outcome.SHOW else "limited"
+            if mode == "full" and self.private_to(viewer, person):
+                mode = "limited"  # the account's own setting: followers only
         if mode == "limited":
             frozen = self._frozen(viewer, person)
             name, handle = frozen or (ctx.name(person), self.handle(person))
@@ -309,7 +378,7 @@ class People:
         found = []
         for row in self.ctx.store.all("SELECT person, handle FROM web_accounts ORDER BY handle"):
             person = str(row["person"])
-            if person == viewer:
+            if person == viewer or not self.settings(person).discoverable:
                 continue
             if self.ctx.decide(viewer, "search", person).outcome not in SHOWN:
                 continue
@@ -327,7 +396,7 @@ class People:
         cards = []
         for row in rows:
             person = str(row["person"])
-            if person == viewer or person in followed:
+            if person == viewer or person in followed or not self.settings(person).discoverable:
                 continue
             if self.ctx.decide(viewer, "search", person).outcome is Outcome.SHOW:
                 cards.append(Card(person, self.ctx.name(person), str(row["handle"])))

@@ -34,8 +34,11 @@ async def follow(request: Request) -> Response:
     await form(request)
     g = web(request).gateway
     who, verb = request.path_params["person"], request.path_params["verb"]
-    if verb not in ("follow", "unfollow") or g.people.profile(me, who) is None:
+    if verb not in ("follow", "unfollow", "approve") or g.people.profile(me, who) is None:
         return _not_found(request)
+    if verb == "approve":
+        g.people.approve(me, who)
+        return back("/notifications")
     if verb == "follow":
         g.people.follow(me, who)
     else:
@@ -87,6 +90,8 @@ async def save_settings(request: Request) -> Response:
         read_receipts="read_receipts" in data,
         show_presence="show_presence" in data,
         share_location="share_location" in data,
+        private_account="private_account" in data,
+        discoverable="discoverable" in data,
         location=location,
     )
     g.people.save_settings(me, settings)
