@@ -75,8 +75,8 @@ def seed(gateway: Gateway) -> None:
     g.feed.respond("jo", "quote", posts[6], "Alex runs in any weather, it's inspiring.")
     g.feed.respond("sam", "reply", posts[2], "I'm in!")
     g.feed.respond("lee", "quote", posts[3], "Doors of the world, unite.")
-    group = g.messages.create_group("jo", "Saturday climbing", ["alex", "kim", "sam", "rin"])
-    for person in ("alex", "kim", "sam"):
+    group = g.messages.create_group("kim", "Saturday climbing", ["alex", "jo", "sam", "rin"])
+    for person in ("alex", "jo", "sam"):
         g.messages.join(person, group)  # Rin has not answered the invitation yet
     g.messages.send_group("jo", group, "Gym at 10, bring water.")
     g.messages.send_group("kim", group, "I'll bring the chalk.")
