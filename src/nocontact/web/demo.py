@@ -88,7 +88,7 @@ def seed(gateway: Gateway) -> None:
     for person in ("kim", "alex", "sam"):
         g.messages.mark_read(person, f"dm:{min(person, 'rin')}:{max(person, 'rin')}")
     numbers = {p: g.phone.parse(n) or "" for p, _, n in PEOPLE}
-    g.phone.place("kim", numbers["kim"], numbers["rin"], "call")
+    g.phone.answer("rin", g.phone.place("kim", numbers["kim"], numbers["rin"], "call"), True)
     g.phone.place("rin", numbers["rin"], numbers["jo"], "call")
     g.phone.place("sam", numbers["sam"], numbers["rin"], "sms", "Running 5 min late!")
 
