@@ -69,7 +69,7 @@ def seed(gateway: Gateway) -> None:
                 g.people.follow(a, b)
     posts = {}
     for i, (author, body) in enumerate(POSTS):
-        posts[i] = g.feed.post(author, body)
+        posts[i] = g.feed.post(author, body, ago=(len(POSTS) - i) * 2400.0)
     g.feed.respond("rin", "reply", posts[1], "A face is a good sign. Name it.")
     g.feed.respond("kim", "repost", posts[0])
     g.feed.respond("jo", "quote", posts[6], "Alex runs in any weather, it's inspiring.")

@@ -65,10 +65,12 @@ class Feed:
 
     # -- writing ---------------------------------------------------------------------
 
-    def post(self, author: str, body: str) -> int:
+    def post(self, author: str, body: str, *, ago: float = 0.0) -> int:
+        """A new post (``ago`` seconds in the past: the demo's history)."""
         ctx = self.ctx
         post = ctx.store.run(
-            "INSERT INTO web_posts (author, body, at) VALUES (?, ?, ?)", (author, body, ctx.now())
+            "INSERT INTO web_posts (author, body, at) VALUES (?, ?, ?)",
+            (author, body, ctx.now() - max(0.0, ago)),
         )
         ctx.live.changed()
         return post
