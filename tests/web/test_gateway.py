@@ -158,3 +158,19 @@ def test_a_private_account_approves_its_followers(gateway: Gateway) -> None:
     assert g.people.approve("rin", "sam")
     feed = [e.body for e in g.feed.page("sam").entries if isinstance(e, Post)]
     assert "rin's private thought" in feed
+
+
+def test_a_space_set_again_is_told_again_only_when_it_changed(gateway: Gateway) -> None:
+    """Setting the same space twice tells Jo once; a new end date is told once more."""
+    g = gateway
+    week = 7 * 86400.0
+    g.ctx.engine.set_boundary("alex", "jo", "space", duration=week, note="a week")
+    g.sync.run()
+    assert len(g.boundaries.notices("jo")) == 1
+    g.ctx.engine.set_boundary("alex", "jo", "space", duration=week, note="a week")
+    g.sync.run()
+    assert g.boundaries.notices("jo") == []
+    g.ctx.engine.set_boundary("alex", "jo", "space", duration=2 * week, note="two weeks")
+    g.sync.run()
+    (told,) = g.boundaries.notices("jo")
+    assert "two weeks" in told
