@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -96,11 +97,9 @@ def test_password_accounts_outside_demo_mode(tmp_path: Path) -> None:
                 "csrf": _token(wrong), "handle": "quinn", "passphrase": "a new long passphrase",
             })  # fmt: skip
             assert right.status_code == 303
-        stored = (
-            sqlite3.connect(server.db)
-            .execute("SELECT password_hash FROM web_accounts WHERE person = 'quinn'")
-            .fetchone()[0]
-        )
+        with closing(sqlite3.connect(server.db)) as conn:
+            query = "SELECT password_hash FROM web_accounts WHERE person = 'quinn'"
+            stored = conn.execute(query).fetchone()[0]
         assert stored.startswith("$argon2id$") and "passphrase" not in stored
     finally:
         stop()
