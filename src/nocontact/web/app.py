@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +155,7 @@ def _cookie(scope: Scope) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:
+            except CookieError:
                 return None
             morsel = jar.get(COOKIE)
             return morsel.value if morsel is not None else None

@@ -8,6 +8,8 @@ behind the scenes so that the sign-in hooks still run.
 
 from __future__ import annotations
 
+from nocontact.core.errors import UnknownPerson
+
 from .gateway import Gateway
 from .gateway.people import Settings
 
@@ -54,7 +56,7 @@ def seed(gateway: Gateway) -> None:
         try:
             engine.person(person)
             known = True
-        except Exception:
+        except UnknownPerson:
             known = False
         if known:
             g.people.adopt(person, person, demo_passphrase(person), number)

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from nocontact.core.errors import UnknownPerson
 from nocontact.core.model import Decision, Outcome
 from nocontact.engine import Engine
 from nocontact.web.live import Live
@@ -46,7 +47,7 @@ class Context:
     def name(self, person: str) -> str:
         try:
             return self.engine.person(person).name or person
-        except Exception:
+        except UnknownPerson:
             return person
 
 

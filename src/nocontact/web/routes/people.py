@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from nocontact.core.errors import NocontactError
 from nocontact.web.pages import back, form, person, render, session, text, web
 
 
@@ -112,8 +113,8 @@ async def add_number(request: Request) -> Response:
         )
     try:
         g.ctx.engine.link_address(me, number)
-    except Exception as error:  # taken by someone else: the engine says so
-        return await settings_page(request, {"number": str(getattr(error, "detail", error))}, 400)
+    except NocontactError as error:  # taken by someone else: the engine says so
+        return await settings_page(request, {"number": error.detail}, 400)
     g.ctx.live.changed()
     return back("/settings")
 
