@@ -8,12 +8,16 @@ the service's engine: the web app is built when the service has opened it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nocontact.service.app import App
 from nocontact.service.settings import Settings
 
 from .app import WebConfig, create_app, web_of
+from .sessions import Hooks
 from .store import ContentStore
 
 API_PATHS = frozenset({"/healthz", "/metrics", "/openapi.json", "/docs"})
@@ -26,9 +30,17 @@ def is_api(path: str) -> bool:
 class Dispatch:
     """Sends each request to the API or to the web app by its path."""
 
-    def __init__(self, api: App, config: WebConfig) -> None:
+    def __init__(
+        self,
+        api: App,
+        config: WebConfig,
+        hooks: Hooks | None = None,
+        routes: Sequence[BaseRoute] = (),
+    ) -> None:
         self.api = api
         self.config = config
+        self.hooks = hooks
+        self.routes = routes
         self.web: ASGIApp | None = None
         self._store: ContentStore | None = None
 
@@ -56,7 +68,13 @@ class Dispatch:
         if self.web is None:
             service = self.api.open()
             self._store = ContentStore(service.path)
-            self.web = create_app(lambda: service.engine, self._store, config=self.config)
+            self.web = create_app(
+                lambda: service.engine,
+                self._store,
+                config=self.config,
+                hooks=self.hooks,
+                routes=self.routes,
+            )
         return self.web
 
     def _lifespan_send(self, send: Send) -> Send:
