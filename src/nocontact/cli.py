@@ -920,7 +920,8 @@ def bench(
         from .web import bench as app_bench
 
         with_blocks, without = app_bench.run()
-        text = app_bench.markdown(with_blocks, without, "nocontact bench --app")
+        command = "nocontact bench --app" + (" --write-docs" if write_docs else "")
+        text = app_bench.markdown(with_blocks, without, command)
         sections.write(out_path, app_bench.SECTION, text)
         click.echo(text)
         click.echo(f"wrote the web app section of {out_path}")

@@ -106,14 +106,16 @@ class Server:
         return web_of(self.app).gateway
 
 
-def start_server(folder: Path, *, demo_world: bool = True) -> tuple[Server, Callable[[], None]]:
+def start_server(
+    folder: Path, *, demo_world: bool = True, demo: bool = True
+) -> tuple[Server, Callable[[], None]]:
     import uvicorn
 
     clock = FakeClock()
     path = folder / "web.db"
     engine = Engine(SQLiteStore.open(path, synchronous="OFF"), clock=clock)
     store = ContentStore(path)
-    app = create_app(lambda: engine, store, config=WebConfig(demo=True))
+    app = create_app(lambda: engine, store, config=WebConfig(demo=demo))
     if demo_world:
         seed(web_of(app).gateway)
     port = _free_port()

@@ -38,3 +38,24 @@ def test_typing_shows_live_on_the_other_window(people: Callable[[str], Person]) 
     kim.go("/messages/rin")
     kim.page.type("#body", "coffee?")
     rin.page.get_by_text("Kim is typing…").wait_for(timeout=5000)
+
+
+def test_every_form_works_without_javascript(server: Server, browser: Any) -> None:
+    """With JavaScript off, one signs in, posts, messages and sets a boundary as usual."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server.url + "/signin")
+    page.get_by_role("button", name="Sign in as Kim").click()
+    page.fill("#body", "written without scripts")
+    page.get_by_role("button", name="Post", exact=True).click()
+    assert "written without scripts" in page.inner_text("#live")
+    page.goto(server.url + "/messages/rin")
+    page.fill("#body", "no script needed")
+    page.get_by_role("button", name="Send").click()
+    assert page.locator(".line.mine .tick").last.inner_text() == "Delivered"
+    page.goto(server.url + "/boundaries")
+    page.select_option("#target", "lee")
+    page.check("#kind-mute")
+    page.get_by_role("button", name="Set boundary").click()
+    assert "Mute Lee" in page.inner_text("#live")
+    context.close()

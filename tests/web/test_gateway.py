@@ -73,7 +73,9 @@ def test_a_limited_profile_is_frozen_when_the_block_began(gateway: Gateway) -> N
 
 
 def test_a_notification_never_previews_what_its_click_through_hides(gateway: Gateway) -> None:
-    """Kim's quote of Sam notified Sam; once Kim blocks Sam the notification is gone too."""
+    """Kim's quote of Sam notified Sam; once Kim blocks Sam, the quote is hidden from Sam and
+    so is its notification; Kim's older follow notification stays, as taking it back would tell.
+    Sam's own block of Lee silences Lee's notifications for Sam."""
     g = gateway
     post = g.feed.post("sam", "my bread")
     g.feed.respond("kim", "quote", post, "kim on sam's bread")
@@ -82,7 +84,10 @@ def test_a_notification_never_previews_what_its_click_through_hides(gateway: Gat
     g.sync.run()
     notes = g.notifications.list("sam")
     assert not any("kim on sam's bread" in n.preview for n in notes)
-    assert not any(n.text.startswith("Kim ") for n in notes)
+    assert "Kim followed you" in [n.text for n in notes]
+    assert any(n.text == "Lee followed you" for n in notes)
+    g.ctx.engine.set_boundary("sam", "lee", "block")
+    assert not any(n.text.startswith("Lee ") for n in g.notifications.list("sam"))
 
 
 def test_presence_and_location_follow_the_engine_and_the_settings(gateway: Gateway) -> None:
@@ -117,3 +122,55 @@ def test_an_invitation_warns_of_someone_blocked(gateway: Gateway) -> None:
     assert g.messages.join("rin", 1)
     assert g.boundaries.group_warnings("rin") == [warning]
     assert g.boundaries.group_warnings("kim") == [] and g.boundaries.group_warnings("sam") == []
+
+
+def test_a_follow_after_a_silent_block_waits_like_a_request(gateway: Gateway) -> None:
+    """Sam's follow of Alex, who blocked him, shows Requested (as for a private account),
+    and Alex never hears of it; taking it back leaves nothing."""
+    g = gateway
+    g.ctx.engine.set_boundary("alex", "sam", "block")
+    g.sync.run()
+    seen_before = [n.text for n in g.notifications.list("alex")]
+    assert g.people.follow("sam", "alex") == "sent"
+    profile = g.people.profile("sam", "alex")
+    assert profile is not None and profile.requested and not profile.following
+    assert not g.people.following("sam", "alex")
+    assert [n.text for n in g.notifications.list("alex")] == seen_before
+    g.people.unfollow("sam", "alex")
+    profile = g.people.profile("sam", "alex")
+    assert profile is not None and not profile.requested
+
+
+def test_a_private_account_approves_its_followers(gateway: Gateway) -> None:
+    """Rin goes private: Sam's follow waits for approval (Rin is told and approves), and
+    until then Sam sees Rin's profile limited and none of Rin's posts, nor reposts of them."""
+    g = gateway
+    g.people.unfollow("sam", "rin")
+    g.people.save_settings("rin", g.people.settings("rin").__class__(private_account=True))
+    post = g.feed.post("rin", "rin's private thought")
+    g.feed.respond("kim", "repost", post)
+    assert g.people.follow("sam", "rin") == "sent"
+    assert [c.person for c in g.people.follow_requests("rin")] == ["sam"]
+    profile = g.people.profile("sam", "rin")
+    assert profile is not None and profile.mode == "limited" and profile.requested
+    feed = [e.body for e in g.feed.page("sam").entries if isinstance(e, Post)]
+    assert "rin's private thought" not in feed
+    assert g.people.approve("rin", "sam")
+    feed = [e.body for e in g.feed.page("sam").entries if isinstance(e, Post)]
+    assert "rin's private thought" in feed
+
+
+def test_a_space_set_again_is_told_again_only_when_it_changed(gateway: Gateway) -> None:
+    """Setting the same space twice tells Jo once; a new end date is told once more."""
+    g = gateway
+    week = 7 * 86400.0
+    g.ctx.engine.set_boundary("alex", "jo", "space", duration=week, note="a week")
+    g.sync.run()
+    assert len(g.boundaries.notices("jo")) == 1
+    g.ctx.engine.set_boundary("alex", "jo", "space", duration=week, note="a week")
+    g.sync.run()
+    assert g.boundaries.notices("jo") == []
+    g.ctx.engine.set_boundary("alex", "jo", "space", duration=2 * week, note="two weeks")
+    g.sync.run()
+    (told,) = g.boundaries.notices("jo")
+    assert "two weeks" in told

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import httpx
 
 from nocontact.web.app import web_of
 from nocontact.web.sessions import COOKIE, Session
 
-from .conftest import Server
+from .conftest import Server, start_server
 
 TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -58,3 +61,46 @@ def test_read_receipts_follow_the_readers_setting(server: Server) -> None:
     settings = g.people.settings("rin")
     g.people.save_settings("rin", settings.__class__(False, True, False, ""))
     assert g.messages.thread("kim", "rin").lines[-1].tick == "Delivered"
+
+
+def test_password_accounts_outside_demo_mode(tmp_path: Path) -> None:
+    """Outside demo mode: sign up (argon2id hash stored, never the passphrase), a wrong
+    passphrase gets the page with a field message, and a change runs its hook."""
+    server, stop = start_server(tmp_path, demo_world=False, demo=False)
+    changes: list[tuple[str, str, str]] = []
+    web_of(server.app).sessions.hooks.on_password_change(
+        lambda session, person, old, new: changes.append((person, old, new))
+    )
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            page = client.get("/signin")
+            assert "Sign in as" not in page.text and 'name="passphrase"' in page.text
+            form = client.get("/signup")
+            made = client.post("/signup", data={
+                "csrf": _token(form), "name": "Quinn", "handle": "quinn",
+                "number": "+1 415 555 0190", "passphrase": "correct horse battery",
+            })  # fmt: skip
+            assert made.status_code == 303
+            settings = client.get("/settings")
+            changed = client.post("/settings/password", data={
+                "csrf": _token(settings), "old": "correct horse battery",
+                "new": "a new long passphrase",
+            })  # fmt: skip
+            assert changed.status_code == 303
+        with httpx.Client(base_url=server.url) as other:
+            form = other.get("/signin")
+            wrong = other.post("/signin", data={
+                "csrf": _token(form), "handle": "quinn", "passphrase": "correct horse battery",
+            })  # fmt: skip
+            assert wrong.status_code == 400 and 'class="field-error"' in wrong.text
+            right = other.post("/signin", data={
+                "csrf": _token(wrong), "handle": "quinn", "passphrase": "a new long passphrase",
+            })  # fmt: skip
+            assert right.status_code == 303
+        with closing(sqlite3.connect(server.db)) as conn:
+            query = "SELECT password_hash FROM web_accounts WHERE person = 'quinn'"
+            stored = conn.execute(query).fetchone()[0]
+        assert stored.startswith("$argon2id$") and "passphrase" not in stored
+    finally:
+        stop()
+    assert changes == [("quinn", "correct horse battery", "a new long passphrase")]

@@ -57,6 +57,12 @@ How to add a browser test
     Move time with ``server.clock.advance(seconds)``: the clock exists only
     in tests (``create_app`` takes the engine; production never passes one).
 
+Extensions (the companion)
+    ``create_app(..., hooks=Hooks(), routes=[...])`` and, for ``nocontact
+    serve``, ``Dispatch(api, config, hooks, routes)`` in :mod:`.serve`: the
+    routes are matched before the app's own (so ``/companion`` can be
+    replaced); templates may extend ``base.html``.
+
 Sign-in hooks
     ``create_app(..., hooks=Hooks())``; ``hooks.on_sign_in(cb)`` calls
     ``cb(session, person, passphrase)`` after each sign-in (demo people too);

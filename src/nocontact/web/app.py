@@ -10,8 +10,8 @@ style, nothing from another origin) and every visitor a server-side session.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from http.cookies import SimpleCookie
+from collections.abc import Callable, Sequence
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Message, Receive, Scope, Send
@@ -59,8 +59,13 @@ def create_app(
     *,
     config: WebConfig | None = None,
     hooks: Hooks | None = None,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
-    """The web app over an engine and its content store."""
+    """The web app over an engine and its content store.
+
+    ``hooks`` hear sign-in, sign-out and passphrase changes; ``routes`` are an
+    extension's pages (the companion's), matched before the app's own.
+    """
     config = config or WebConfig()
     live = Live()
     gateway = Gateway(Context(engine_of, store, live))
@@ -69,6 +74,7 @@ def create_app(
     web = Web(config, gateway, Sessions(hooks), templates, live, store)
     app = Starlette(
         routes=[
+            *routes,
             *all_routes(),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
@@ -155,7 +161,7 @@ def _cookie(scope: Scope) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:
+            except CookieError:
                 return None
             morsel = jar.get(COOKIE)
             return morsel.value if morsel is not None else None

@@ -135,7 +135,9 @@ def markdown(with_blocks: Figures, without: Figures, command: str) -> str:
 follows {FOLLOWED:,}, rendered end to end over HTTP on 127.0.0.1 (session, gateway,
 `visible`, refill, Jinja2), {REQUESTS} requests after {WARMUP} to warm up. Half of
 what the people they follow share are reposts and quotes of blocked people,
-so each page is refilled past them.
+so each page is refilled past them; with no boundaries those reposts and
+quotes are shown instead, each with the post it carries, which is why that
+page can take as long.
 
 | feed page | p50 | p99 | posts shown |
 |---|---|---|---|

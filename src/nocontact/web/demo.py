@@ -8,6 +8,8 @@ behind the scenes so that the sign-in hooks still run.
 
 from __future__ import annotations
 
+from nocontact.core.errors import UnknownPerson
+
 from .gateway import Gateway
 from .gateway.people import Settings
 
@@ -54,7 +56,7 @@ def seed(gateway: Gateway) -> None:
         try:
             engine.person(person)
             known = True
-        except Exception:
+        except UnknownPerson:
             known = False
         if known:
             g.people.adopt(person, person, demo_passphrase(person), number)
@@ -69,14 +71,14 @@ def seed(gateway: Gateway) -> None:
                 g.people.follow(a, b)
     posts = {}
     for i, (author, body) in enumerate(POSTS):
-        posts[i] = g.feed.post(author, body)
+        posts[i] = g.feed.post(author, body, ago=(len(POSTS) - i) * 2400.0)
     g.feed.respond("rin", "reply", posts[1], "A face is a good sign. Name it.")
     g.feed.respond("kim", "repost", posts[0])
     g.feed.respond("jo", "quote", posts[6], "Alex runs in any weather, it's inspiring.")
     g.feed.respond("sam", "reply", posts[2], "I'm in!")
     g.feed.respond("lee", "quote", posts[3], "Doors of the world, unite.")
-    group = g.messages.create_group("jo", "Saturday climbing", ["alex", "kim", "sam", "rin"])
-    for person in ("alex", "kim", "sam"):
+    group = g.messages.create_group("kim", "Saturday climbing", ["alex", "jo", "sam", "rin"])
+    for person in ("alex", "jo", "sam"):
         g.messages.join(person, group)  # Rin has not answered the invitation yet
     g.messages.send_group("jo", group, "Gym at 10, bring water.")
     g.messages.send_group("kim", group, "I'll bring the chalk.")
@@ -88,7 +90,7 @@ def seed(gateway: Gateway) -> None:
     for person in ("kim", "alex", "sam"):
         g.messages.mark_read(person, f"dm:{min(person, 'rin')}:{max(person, 'rin')}")
     numbers = {p: g.phone.parse(n) or "" for p, _, n in PEOPLE}
-    g.phone.place("kim", numbers["kim"], numbers["rin"], "call")
+    g.phone.answer("rin", g.phone.place("kim", numbers["kim"], numbers["rin"], "call"), True)
     g.phone.place("rin", numbers["rin"], numbers["jo"], "call")
     g.phone.place("sam", numbers["sam"], numbers["rin"], "sms", "Running 5 min late!")
 

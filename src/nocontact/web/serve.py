@@ -8,15 +8,17 @@ the service's engine: the web app is built when the service has opened it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nocontact.service.app import App
 from nocontact.service.settings import Settings
 
 from .app import WebConfig, create_app, web_of
+from .sessions import Hooks
 from .store import ContentStore
 
 #: Mounts something on the web app over the store at a path; returns how to close it.
@@ -32,11 +34,20 @@ def is_api(path: str) -> bool:
 class Dispatch:
     """Sends each request to the API or to the web app by its path."""
 
-    def __init__(self, api: App, config: WebConfig, extensions: tuple[Extension, ...] = ()) -> None:
+    def __init__(
+        self,
+        api: App,
+        config: WebConfig,
+        hooks: Hooks | None = None,
+        routes: Sequence[BaseRoute] = (),
+        extensions: Sequence[Extension] = (),
+    ) -> None:
         self.api = api
         self.config = config
-        #: Mounted on the web app once it is built (the companion, by ``nocontact serve``).
-        self.extensions = extensions
+        self.hooks = hooks
+        self.routes = routes
+        #: Mounted on the web app once it is built, over its store file: the companion.
+        self.extensions = tuple(extensions)
         self.web: ASGIApp | None = None
         self._store: ContentStore | None = None
         self._closers: list[Callable[[], None]] = []
@@ -65,7 +76,13 @@ class Dispatch:
         if self.web is None:
             service = self.api.open()
             self._store = ContentStore(service.path)
-            self.web = create_app(lambda: service.engine, self._store, config=self.config)
+            self.web = create_app(
+                lambda: service.engine,
+                self._store,
+                config=self.config,
+                hooks=self.hooks,
+                routes=self.routes,
+            )
             self._closers = [extend(self.web, Path(service.path)) for extend in self.extensions]
         return self.web
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from nocontact.core.errors import UnknownPerson
 from nocontact.core.model import Decision, Outcome
 from nocontact.engine import Engine
 from nocontact.web.live import Live
@@ -37,17 +37,8 @@ class Context:
         return self.engine.now()
 
     def decide(self, actor: str, action: str, target: str) -> Decision:
-        """The engine's decision, as the actor may see it."""
-        return self.engine.check(actor, action, target).seen_by(actor)
-
-    def owner_decision(self, actor: str, action: str, target: str, owner: str) -> Decision:
-        """The decision with its explanation when ``owner`` set the boundary (owner's eyes)."""
-        check: Any = self.engine.check  # ``viewer=`` asks for the owner's explanation
-        try:
-            decision: Decision = check(actor, action, target, viewer=owner)
-        except TypeError:  # an engine that explains to everyone, filtered below
-            decision = check(actor, action, target)
-        return decision.seen_by(owner)
+        """The engine's decision, as the actor may see it (the engine's default view)."""
+        return self.engine.check(actor, action, target)
 
     def batch(self) -> AbstractContextManager[object]:
         """Many writes in one transaction (seeding a world)."""
@@ -56,7 +47,7 @@ class Context:
     def name(self, person: str) -> str:
         try:
             return self.engine.person(person).name or person
-        except Exception:
+        except UnknownPerson:
             return person
 
 

@@ -159,7 +159,7 @@ class Boundaries:
             )
         except NocontactError as error:
             field = FORM_FIELD.get(error.field or "", error.field or "kind")
-            return {field: str(error.detail if hasattr(error, "detail") else error)}
+            return {field: error.detail}
         self.ctx.live.changed()
         return {}
 

@@ -65,10 +65,12 @@ class Feed:
 
     # -- writing ---------------------------------------------------------------------
 
-    def post(self, author: str, body: str) -> int:
+    def post(self, author: str, body: str, *, ago: float = 0.0) -> int:
+        """A new post (``ago`` seconds in the past: the demo's history)."""
         ctx = self.ctx
         post = ctx.store.run(
-            "INSERT INTO web_posts (author, body, at) VALUES (?, ?, ?)", (author, body, ctx.now())
+            "INSERT INTO web_posts (author, body, at) VALUES (?, ?, ?)",
+            (author, body, ctx.now() - max(0.0, ago)),
         )
         ctx.live.changed()
         return post
@@ -133,7 +135,20 @@ class Feed:
     def _may_see(self, viewer: str, row: Row) -> bool:
         if row["hidden_from_parent"] and row["author"] != viewer:
             return False
-        return self.ctx.engine.visible(viewer, [self._item(row)])[0].outcome is Outcome.SHOW
+        item = self._item(row)
+        if self.ctx.engine.visible(viewer, [item])[0].outcome is not Outcome.SHOW:
+            return False
+        return not self._private(viewer, item)
+
+    def _private(self, viewer: str, item: Item, known: dict[str, bool] | None = None) -> bool:
+        """Whether the item carries a private account the viewer does not follow."""
+        known = {} if known is None else known
+        for person in item.carried():
+            if person not in known:
+                known[person] = self.people.private_to(viewer, person)
+            if known[person]:
+                return True
+        return False
 
     def _post(self, viewer: str, row: Row, *, depth: int = 0) -> Post:
         r: dict[str, object] = dict(row)
@@ -227,13 +242,17 @@ class Feed:
         The viewer's own boundaries leave a placeholder that explains itself;
         anyone else's leave no trace at all.
         """
-        verdicts = self.ctx.engine.visible(viewer, [self._item(r) for r in rows])
+        items = [self._item(r) for r in rows]
+        verdicts = self.ctx.engine.visible(viewer, items)
+        known: dict[str, bool] = {}
         out: list[Post | Placeholder | None] = []
-        for row, verdict in zip(rows, verdicts, strict=True):
+        for row, item, verdict in zip(rows, items, verdicts, strict=True):
             if row["hidden_from_parent"] and row["author"] != viewer:
                 out.append(None)  # a reply the engine dropped: its author's alone
             elif verdict.outcome is Outcome.SHOW:
-                out.append(self._post(viewer, row))
+                # Shown by the engine; a private account's own setting may still keep it.
+                private = self._private(viewer, item, known)
+                out.append(None if private else self._post(viewer, row))
             elif verdict.explanation is None or verdict.explanation.owner != viewer:
                 out.append(None)
             elif on_profile is not None and verdict.explanation.kind.value == "mute":

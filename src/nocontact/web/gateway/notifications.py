@@ -24,6 +24,7 @@ VERBS = {
     "repost": "reposted your post",
     "quote": "quoted your post",
     "message": "sent you a message",
+    "follow_request": "asked to follow you",
 }
 
 
@@ -50,7 +51,11 @@ class Notifications:
         out = []
         for r in rows:
             actor = str(r["actor"])
-            if self.ctx.decide(actor, "notify", viewer).outcome is not Outcome.DELIVER:
+            # The viewer's own boundary toward the actor silences what the actor did
+            # (its explanation is the viewer's); the actor's boundary toward the viewer
+            # takes nothing back that was already shown, since that would tell.
+            decision = self.ctx.engine.check(actor, "notify", viewer, viewer=viewer)
+            if decision.outcome is not Outcome.DELIVER and decision.explanation is not None:
                 continue
             preview, url = "", f"/people/{actor}"
             if r["post_id"] is not None:

@@ -39,6 +39,10 @@ class Settings:
     show_presence: bool = True
     share_location: bool = False
     location: str = ""
+    #: Posts and the full profile for approved followers only; follows are requests.
+    private_account: bool = False
+    #: Found in search and suggested to others.
+    discoverable: bool = True
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Profile:
     presence: str = ""
     location: str = ""
     following: bool = False
+    requested: bool = False
     follows_you: bool = False
     numbers: list[str] = field(default_factory=list)
 
@@ -148,13 +153,23 @@ class People:
             bool(row["show_presence"]),
             bool(row["share_location"]),
             str(row["location"]),
+            bool(row["private_account"]),
+            bool(row["discoverable"]),
         )
 
     def save_settings(self, person: str, s: Settings) -> None:
         self.ctx.store.run(
             "UPDATE web_settings SET read_receipts = ?, show_presence = ?, share_location = ?,"
-            " location = ? WHERE person = ?",
-            (int(s.read_receipts), int(s.show_presence), int(s.share_location), s.location, person),
+            " location = ?, private_account = ?, discoverable = ? WHERE person = ?",
+            (
+                int(s.read_receipts),
+                int(s.show_presence),
+                int(s.share_location),
+                s.location,
+                int(s.private_account),
+                int(s.discoverable),
+                person,
+            ),
         )
         self.ctx.live.changed()
 
@@ -226,6 +241,15 @@ class People:
     def follow(self, viewer: str, person: str) -> str:
         """Follow, as the engine allows; what the viewer is shown (``unavailable`` or a status)."""
         decision = self.ctx.decide(viewer, "follow", person)
+        if decision.outcome is Outcome.ALLOW and self.settings(person).private_account:
+            self._request(viewer, person, approvable=True)
+            if decision.notify:
+                self.ctx.store.run(
+                    "INSERT INTO web_notifications (recipient, actor, kind, at)"
+                    " VALUES (?, ?, 'follow_request', ?)",
+                    (person, viewer, self.ctx.now()),
+                )
+            return "sent"
         if decision.outcome is Outcome.ALLOW:
             self.ctx.store.run(
                 "INSERT OR IGNORE INTO web_follows (follower, followee, at) VALUES (?, ?, ?)",
@@ -238,12 +262,72 @@ class People:
                     (person, viewer, "follow", self.ctx.now()),
                 )
             self.ctx.live.changed()
+        elif decision.actor_sees.value == "sent":  # a request that waits, as for a private account
+            self._request(viewer, person, approvable=False)
         return decision.actor_sees.value
 
-    def unfollow(self, viewer: str, person: str) -> None:
+    def _request(self, follower: str, followee: str, *, approvable: bool) -> None:
         self.ctx.store.run(
-            "DELETE FROM web_follows WHERE follower = ? AND followee = ?", (viewer, person)
+            "INSERT OR IGNORE INTO web_follow_requests (follower, followee, at, approvable)"
+            " VALUES (?, ?, ?, ?)",
+            (follower, followee, self.ctx.now(), int(approvable)),
         )
+        self.ctx.live.changed()
+
+    def follow_requests(self, person: str) -> list[Card]:
+        """Requests to follow a private account, for its owner to approve."""
+        rows = self.ctx.store.all(
+            "SELECT follower FROM web_follow_requests WHERE followee = ? AND approvable = 1"
+            " ORDER BY at",
+            (person,),
+        )
+        return [
+            Card(str(r["follower"]), self.name_for(person, str(r["follower"])),
+                 self.handle(str(r["follower"])))
+            for r in rows
+        ]  # fmt: skip
+
+    def approve(self, person: str, follower: str) -> bool:
+        """Let a requester follow; False when there is no such request."""
+        with self.ctx.store.transaction():
+            row = self.ctx.store.one(
+                "SELECT at FROM web_follow_requests WHERE follower = ? AND followee = ?"
+                " AND approvable = 1",
+                (follower, person),
+            )
+            if row is None:
+                return False
+            self.ctx.store.run(
+                "DELETE FROM web_follow_requests WHERE follower = ? AND followee = ?",
+                (follower, person),
+            )
+            self.ctx.store.run(
+                "INSERT OR IGNORE INTO web_follows (follower, followee, at) VALUES (?, ?, ?)",
+                (follower, person, self.ctx.now()),
+            )
+        self.ctx.live.changed()
+        return True
+
+    def private_to(self, viewer: str, person: str) -> bool:
+        """Whether ``person``'s account is private to ``viewer`` (not an approved follower)."""
+        if viewer == person or not self.settings(person).private_account:
+            return False
+        return not self.following(viewer, person)
+
+    def requested(self, follower: str, followee: str) -> bool:
+        row = self.ctx.store.one(
+            "SELECT 1 FROM web_follow_requests WHERE follower = ? AND followee = ?",
+            (follower, followee),
+        )
+        return row is not None
+
+    def unfollow(self, viewer: str, person: str) -> None:
+        """Stop following, or take back a request that waits."""
+        with self.ctx.store.transaction():
+            for table in ("web_follows", "web_follow_requests"):
+                self.ctx.store.run(
+                    f"DELETE FROM {table} WHERE follower = ? AND followee = ?", (viewer, person)
+                )
         self.ctx.live.changed()
 
     # -- profiles and search -----------------------------------------------------------
@@ -264,10 +348,14 @@ class People:
             if decision.outcome not in SHOWN:
                 return None
             mode = "full" if decision.outcome is Outcome.SHOW else "limited"
+            if mode == "full" and self.private_to(viewer, person):
+                mode = "limited"  # the account's own setting: followers only
         if mode == "limited":
             frozen = self._frozen(viewer, person)
             name, handle = frozen or (ctx.name(person), self.handle(person))
-            return Profile(person, "limited", name, handle)
+            return Profile(
+                person, "limited", name, handle, requested=self.requested(viewer, person)
+            )
         row = ctx.store.one("SELECT bio FROM web_accounts WHERE person = ?", (person,))
         numbers = [a for a in ctx.engine.person(person).addresses if a.startswith("tel:")]
         return Profile(
@@ -279,6 +367,7 @@ class People:
             presence=self.presence(viewer, person),
             location=self.location(viewer, person),
             following=self.following(viewer, person),
+            requested=self.requested(viewer, person),
             follows_you=self.following(person, viewer),
             numbers=numbers if mode == "self" or self.following(person, viewer) else [],
         )
@@ -291,7 +380,7 @@ class People:
         found = []
         for row in self.ctx.store.all("SELECT person, handle FROM web_accounts ORDER BY handle"):
             person = str(row["person"])
-            if person == viewer:
+            if person == viewer or not self.settings(person).discoverable:
                 continue
             if self.ctx.decide(viewer, "search", person).outcome not in SHOWN:
                 continue
@@ -309,7 +398,7 @@ class People:
         cards = []
         for row in rows:
             person = str(row["person"])
-            if person == viewer or person in followed:
+            if person == viewer or person in followed or not self.settings(person).discoverable:
                 continue
             if self.ctx.decide(viewer, "search", person).outcome is Outcome.SHOW:
                 cards.append(Card(person, self.ctx.name(person), str(row["handle"])))

@@ -71,10 +71,10 @@ class Phone:
         now = ctx.now()
         with ctx.store.transaction():
             entry = ctx.store.run(
-                "INSERT INTO web_calls (kind, caller, callee, number, body, at, caller_sees, fate,"
-                " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (kind, caller, callee or "", dialled, body, now, decision.actor_sees.value, fate,
-                 "ringing" if kind == "call" else ""),
+                "INSERT INTO web_calls (kind, caller, callee, number, source, body, at,"
+                " caller_sees, fate, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, caller, callee or "", dialled, source, body, now, decision.actor_sees.value,
+                 fate, "ringing" if kind == "call" else ""),
             )  # fmt: skip
             if decision.evidence and callee is not None:
                 ctx.store.run(
@@ -115,7 +115,7 @@ class Phone:
                     str(r["kind"]),
                     outgoing,
                     self.people.name_for(viewer, other) if other else str(r["number"]),
-                    str(r["number"]).removeprefix("tel:"),
+                    str(r["number"] if outgoing else r["source"]).removeprefix("tel:"),
                     str(r["body"]),
                     when(r["at"]),
                     status,

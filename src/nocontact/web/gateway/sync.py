@@ -4,15 +4,15 @@ A block's event names the follows it removes: they are removed here and
 remembered under the block's id, so that a lift with ``restore`` (read from
 the lift's own event) brings back exactly those. A block freezes the
 owner's profile as its target saw it. A space's event is told to its target
-once; its end (lift or expiry, written by the engine on time) delivers or
-discards what it held, as its event says.
+once (and again only if it is set again with a new note or end); its end
+(lift or expiry, written by the engine on time) delivers or discards what it
+held, as its event says.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 from nocontact.core.model import Event
 
@@ -39,9 +39,7 @@ class Sync:
             row = store.one("SELECT value FROM web_state WHERE key = ?", (CURSOR,))
             after = int(row["value"]) if row is not None else 0
             applied = 0
-            engine: Any = self.ctx.engine
-            if hasattr(engine, "expire_due"):  # an engine whose reads never write
-                engine.expire_due()  # the ends that came due, as events, on time
+            self.ctx.engine.expire_due()  # the ends that came due, as events, on time
             while True:
                 events = self.ctx.engine.events(after, 500)
                 if not events:
@@ -62,7 +60,7 @@ class Sync:
 
     def _apply(self, event: Event) -> None:
         data = event.data
-        if event.type == "boundary_set":
+        if event.type in ("boundary_set", "boundary_updated"):
             self._set(event, data)
         elif event.type in ("boundary_lifted", "boundary_expired"):
             self._ended(event, data)
@@ -97,11 +95,23 @@ class Sync:
                 (owner, other, self.ctx.name(owner), self.people.handle(owner), event.at),
             )
         tell: Mapping[str, object] | None = data.get("tell_target")  # type: ignore[assignment]
-        if tell is not None:
+        if tell is not None and not self._told(owner, tell):
             store.run(
                 "INSERT INTO web_space_notices (target, owner, note, until) VALUES (?, ?, ?, ?)",
                 (str(tell["target"]), owner, tell.get("note"), tell.get("until")),
             )
+
+    def _told(self, owner: str, tell: Mapping[str, object]) -> bool:
+        """Whether the target was already told this very space (set again unchanged)."""
+        last = self.ctx.store.one(
+            "SELECT note, until FROM web_space_notices WHERE target = ? AND owner = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (str(tell["target"]), owner),
+        )
+        return last is not None and (last["note"], last["until"]) == (
+            tell.get("note"),
+            tell.get("until"),
+        )
 
     def _ended(self, event: Event, data: Mapping[str, object]) -> None:
         store = self.ctx.store

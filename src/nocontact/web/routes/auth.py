@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from nocontact.core.errors import NocontactError
 from nocontact.web.demo import demo_passphrase
 from nocontact.web.pages import back, form, render, session, text, web
 
@@ -82,11 +83,9 @@ async def sign_up(request: Request) -> Response:
                 values["handle"], values["name"], values["handle"], passphrase,
                 [number] if number else [],
             )  # fmt: skip
-        except Exception as error:  # a taken number or handle: the engine says which
-            field = getattr(error, "field", None)
-            errors["number" if field in ("addresses", "address") else "handle"] = str(
-                getattr(error, "detail", "That cannot be used.")
-            )
+        except NocontactError as error:  # a taken number or handle: the engine says which
+            field = "number" if error.field in ("addresses", "address") else "handle"
+            errors[field] = error.detail
     if errors:
         return render(request, "signup.html", {"values": values, "errors": errors}, 400)
     fresh = await run_in_threadpool(

@@ -24,8 +24,11 @@ KEEPALIVE_SECONDS = 15.0
 
 async def notifications_page(request: Request) -> Response:
     me = person(request)
+    g = web(request).gateway
     return render(
-        request, "notifications.html", {"notes": web(request).gateway.notifications.list(me)}
+        request,
+        "notifications.html",
+        {"notes": g.notifications.list(me), "requests": g.people.follow_requests(me)},
     )
 
 

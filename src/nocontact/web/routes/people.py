@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from nocontact.core.errors import NocontactError
 from nocontact.web.pages import back, form, person, pledged, render, session, text, web
 
 
@@ -34,8 +35,11 @@ async def follow(request: Request) -> Response:
     await form(request)
     g = web(request).gateway
     who, verb = request.path_params["person"], request.path_params["verb"]
-    if verb not in ("follow", "unfollow") or g.people.profile(me, who) is None:
+    if verb not in ("follow", "unfollow", "approve") or g.people.profile(me, who) is None:
         return _not_found(request)
+    if verb == "approve":
+        g.people.approve(me, who)
+        return back("/notifications")
     if verb == "follow":
         g.people.follow(me, who)
     else:
@@ -88,6 +92,8 @@ async def save_settings(request: Request) -> Response:
         read_receipts="read_receipts" in data,
         show_presence="show_presence" in data,
         share_location="share_location" in data,
+        private_account="private_account" in data,
+        discoverable="discoverable" in data,
         location=location,
     )
     g.people.save_settings(me, settings)
@@ -108,8 +114,8 @@ async def add_number(request: Request) -> Response:
         )
     try:
         g.ctx.engine.link_address(me, number)
-    except Exception as error:  # taken by someone else: the engine says so
-        return await settings_page(request, {"number": str(getattr(error, "detail", error))}, 400)
+    except NocontactError as error:  # taken by someone else: the engine says so
+        return await settings_page(request, {"number": error.detail}, 400)
     g.ctx.live.changed()
     return back("/settings")
 
