@@ -110,10 +110,12 @@ def test_staying_safe_says_plainly_that_no_contact_is_not_a_safety_plan(
     sam = person_with_companion("Sam")
     page = sam.go("/companion/staying-safe")
     assert "No contact is not a safety plan" in page.inner_text("main")
+    assert page.locator(".safety-statement.first").count() == 0  # asked first, then said
     page.locator("label[for=concern-yes]").click()
     page.get_by_role("button", name="Save my answer").click()
     page = sam.go("/companion/staying-safe")
     assert page.locator(".safety-statement.first").is_visible()
+    assert page.locator("main h2").first.inner_text() == "No contact is not a safety plan"
     assert "1-800-799-7233" in page.inner_text(".safety-statement")
 
 
