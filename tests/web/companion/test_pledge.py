@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from nocontact.companion.progress import ALPHA
 from tests.web.companion.conftest import later
-from tests.web.conftest import Person, Server, assert_accessible, shot
+from tests.web.conftest import SCREENSHOTS, Person, Server, assert_accessible, shot
 
 DAY = 86400.0
 
@@ -45,6 +45,7 @@ def test_a_message_under_a_pledge_lands_in_unsent_letters_with_the_pause(
     page.get_by_role("button", name="Rate it again").click()
     page.wait_for_url("**/companion/pledge#urges")
     assert "1 of those were lower" in page.inner_html("#urges")
+    page.locator("#urges").screenshot(path=str(SCREENSHOTS / "companion-urges.png"))
     letters = sam.text("/companion/letters")
     assert marker in letters and "caught by your pledge" in letters
     # Alex never received it, and the app's message tables never held it.
