@@ -204,3 +204,12 @@ def test_a_pledge_set_elsewhere_is_adopted(
     assert tools.pledges(engine, vault, T0 + 3 * DAY) == [note]  # adopted once
     progress = tools.current_progress([note], vault, T0 + 3 * DAY)
     assert progress.days_chosen == 4
+
+
+def test_the_same_pledge_twice_is_one_pledge(world: tuple[Engine, Vault, CompanionStore]) -> None:
+    """Pledging again toward the same person while a pledge holds keeps one pledge, one count."""
+    engine, vault, _ = world
+    first = tools.start_pledge(engine, vault, "alex", "A.", None, T0)
+    again = tools.start_pledge(engine, vault, "alex", "Alex", None, T0 + DAY)
+    assert again.id == first.id
+    assert len(tools.pledges(engine, vault, T0 + DAY)) == 1

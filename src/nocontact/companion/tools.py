@@ -219,6 +219,9 @@ def start_pledge(
     if last is not None:
         end_at = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
     boundary = engine.set_boundary(vault.person, target, Kind.PLEDGE, ends=end_at)
+    for note in vault.all(PledgeNote):  # the same pledge again: the engine changed nothing
+        if note.boundary_id == boundary.id and not note.ended:
+            return note
     return vault.save(
         PledgeNote(
             boundary_id=boundary.id,
