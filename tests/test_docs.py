@@ -32,7 +32,8 @@ ALLOWED = {
     "core": {"core"},
     "store": {"core", "store"},
     "engine": {"core", "store", "engine"},
-    "service": {"core", "store", "engine", "service"},
+    "telephony": {"core", "store", "engine", "telephony"},
+    "service": {"core", "store", "engine", "telephony", "service"},
 }
 
 
