@@ -678,6 +678,145 @@ def keys_revoke(state: State, key_id: str) -> None:
     state.emit({"id": key.id, "revoked": iso(key.revoked)}, f"revoked {key.id} ({key.name})")
 
 
+# -- phone networks --------------------------------------------------------------
+
+
+@main.command(
+    "sip-proxy",
+    epilog="""\b
+Examples:
+  nocontact --url http://127.0.0.1:8000 --key nck_... sip-proxy
+  nocontact --url http://10.0.0.5:8000 --key nck_... sip-proxy --listen udp:0.0.0.0:5060 \\
+      --next-hop sip:pbx.example.net:5060 --mailbox sip:voicemail.example.net:5060
+  nocontact --url http://127.0.0.1:8000 --key nck_... sip-proxy --render-only --run-dir ./proxy
+""",
+)
+@click.option("--listen", default="udp:127.0.0.1:5060", show_default=True, help="SIP socket.")
+@click.option(
+    "--next-hop",
+    default="sip:127.0.0.1:5080",
+    show_default=True,
+    help="Where delivered calls and messages go (PBX, registrar, gateway).",
+)
+@click.option(
+    "--mailbox",
+    default="sip:127.0.0.1:5081",
+    show_default=True,
+    help="Voicemail and message store, for calls and messages held by a space.",
+)
+@click.option(
+    "--no-answer",
+    default=30.0,
+    show_default=True,
+    help="Seconds an unanswered call rings (a silently blocked call rings as long).",
+)
+@click.option("--timeout", default=1, show_default=True, help="Seconds to wait for nocontact.")
+@click.option(
+    "--fail-closed",
+    is_flag=True,
+    help="Refuse with 503 when nocontact is unreachable (default: let through, log an alert).",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the configuration and runtime files (default: a new temporary one).",
+)
+@click.option("--kamailio", default="/usr/sbin/kamailio", show_default=True)
+@click.option("--render-only", is_flag=True, help="Write the configuration, print its path, exit.")
+@click.pass_obj
+@domain_errors
+def sip_proxy(
+    state: State,
+    listen: str,
+    next_hop: str,
+    mailbox: str,
+    no_answer: float,
+    timeout: int,
+    fail_closed: bool,
+    run_dir: str | None,
+    kamailio: str,
+    render_only: bool,
+) -> None:
+    """Run Kamailio with nocontact's configuration: every INVITE and MESSAGE asks first.
+
+    Needs --url and --key (a `decide` key) of a running `nocontact serve`.
+    The configuration is integrations/kamailio/kamailio.cfg; docs/telephony.md
+    explains it.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .telephony.proxy import ProxySettings, command, render
+
+    if not state.url or not state.key:
+        raise InvalidInput("sip-proxy needs --url and --key of a nocontact server", field="url")
+    settings = ProxySettings(
+        url=state.url,
+        key=state.key,
+        listen=listen,
+        next_hop=next_hop,
+        mailbox=mailbox,
+        no_answer_ms=round(no_answer * 1000),
+        timeout_s=timeout,
+        fail_open=not fail_closed,
+    )
+    folder = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="nocontact-sip-"))
+    cfg = render(settings, folder)
+    if render_only:
+        click.echo(str(cfg))
+        return
+    argv = command(cfg, kamailio=kamailio)
+    click.echo(f"nocontact sip-proxy on {listen}, asking {state.url}: {' '.join(argv)}", err=True)
+    os.execv(argv[0], argv)
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  nocontact attempts olive
+  nocontact --json attempts olive --after 120 --limit 50
+  nocontact --url http://127.0.0.1:8000 --key nck_... attempts olive
+"""
+)
+@click.argument("owner")
+@click.option("--after", default=0, show_default=True, help="Only attempts with a larger id.")
+@click.option("--limit", default=100, show_default=True)
+@click.pass_obj
+@domain_errors
+def attempts(state: State, owner: str, after: int, limit: int) -> None:
+    """The owner's held and sealed calls and messages, oldest first."""
+    if state.url:
+        import msgspec
+
+        with state.remote() as client:
+            page = client.attempts(owner, after=after, limit=limit)
+        rows: list[dict[str, Any]] = [
+            msgspec.structs.asdict(a) | {"at": a.at.isoformat(timespec="seconds")}
+            for a in page.attempts
+        ]
+    else:
+        from .store.sqlite import default_path
+        from .telephony.attempts import Attempts
+
+        table = Attempts(state.db or default_path())
+        try:
+            rows = [
+                a.as_dict() | {"at": iso(a.at)} for a in table.list(owner, after=after, limit=limit)
+            ]
+        finally:
+            table.close()
+    state.emit(
+        rows,
+        "\n".join(
+            f"{r['id']} {r['at']} {r['channel']} from {r['caller']}: {r['outcome']}"
+            + (" (sealed)" if r["sealed"] else "")
+            for r in rows
+        )
+        or "(none)",
+    )
+
+
 # -- benchmark -----------------------------------------------------------------
 
 BENCH_APPROACHES = ("dict", "sqlite", "postgres", "redis", "numpy")

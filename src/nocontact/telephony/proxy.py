@@ -1,0 +1,81 @@
+"""Render and run the shipped Kamailio configuration.
+
+``integrations/kamailio/kamailio.cfg`` is used as it is; its settings live in
+``nocontact-settings.cfg`` next to it, which :func:`render` writes from a
+:class:`ProxySettings` into a run folder. :func:`command` is the Kamailio
+command line that runs it in the foreground, logging to stderr.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from nocontact.core.errors import InvalidInput
+
+#: Where the shipped configuration lives, in a source checkout.
+SHIPPED = Path(__file__).resolve().parents[3] / "integrations" / "kamailio"
+KAMAILIO = "/usr/sbin/kamailio"
+
+
+@dataclass(frozen=True, slots=True)
+class ProxySettings:
+    """Everything ``nocontact-settings.cfg`` says; see docs/telephony.md."""
+
+    url: str
+    key: str
+    listen: str = "udp:127.0.0.1:5060"
+    next_hop: str = "sip:127.0.0.1:5080"
+    mailbox: str = "sip:127.0.0.1:5081"
+    no_answer_ms: int = 30_000
+    timeout_s: int = 1
+    fail_open: bool = True
+
+    def check(self) -> None:
+        for name in ("url", "key", "listen", "next_hop", "mailbox"):
+            value = getattr(self, name)
+            if not value or any(c in value for c in '!"\\\r\n '):
+                raise InvalidInput(f"{name} {value!r} cannot go into the configuration", field=name)
+        if not 1_000 <= self.no_answer_ms <= 100_000:
+            raise InvalidInput("the no-answer timeout is 1 to 100 seconds", field="no_answer_ms")
+        if not 1 <= self.timeout_s <= 10:
+            raise InvalidInput("the nocontact timeout is 1 to 10 seconds", field="timeout_s")
+
+
+def settings_text(s: ProxySettings) -> str:
+    """``nocontact-settings.cfg`` for ``s``."""
+    s.check()
+    subst = {
+        "NC_LISTEN": s.listen,
+        "NC_URL": s.url.rstrip("/"),
+        "NC_KEY": s.key,
+        "NC_NEXT_HOP": s.next_hop,
+        "NC_MAILBOX": s.mailbox,
+    }
+    lines = ["# Written by nocontact sip-proxy."]
+    lines += [f'#!substdef "!{name}!{value}!g"' for name, value in subst.items()]
+    lines += [f"#!define NC_NO_ANSWER_MS {s.no_answer_ms}", f"#!define NC_TIMEOUT_S {s.timeout_s}"]
+    if s.no_answer_ms > 30_000:  # async_ms_route sleeps at most 30 s; async_route in seconds
+        lines.append(f"#!define NC_NO_ANSWER_S {round(s.no_answer_ms / 1000)}")
+    if not s.fail_open:
+        lines.append("#!define NC_FAIL_CLOSED")
+    return "\n".join(lines) + "\n"
+
+
+def render(s: ProxySettings, folder: Path, shipped: Path = SHIPPED) -> Path:
+    """Write the configuration and its settings into ``folder``; the path of kamailio.cfg."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = folder / "kamailio.cfg"
+    shutil.copyfile(shipped / "kamailio.cfg", cfg)
+    (folder / "nocontact-settings.cfg").write_text(settings_text(s))
+    return cfg
+
+
+def command(cfg: Path, *, kamailio: str = KAMAILIO) -> list[str]:
+    """Kamailio in the foreground on ``cfg``, logging to stderr, its runtime files beside it."""
+    run = cfg.parent
+    return [
+        kamailio, "-f", str(cfg), "-DD", "-E", "-m", "64", "-M", "8",
+        "-Y", str(run), "-P", str(run / "kamailio.pid"), "-w", str(run),
+    ]  # fmt: skip
