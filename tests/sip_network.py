@@ -182,21 +182,30 @@ class Network:
     def listening(
         self, scenario: str | None, port: int, trace: Path, wait: float
     ) -> Iterator[None]:
-        """A SIPp phone answering with ``scenario`` for ``wait`` seconds at most."""
+        """A SIPp phone answering one call with ``scenario``.
+
+        After the caller is done, the phone has ``wait`` seconds to finish its
+        call; then it is asked to quit (SIGUSR1: SIPp exits cleanly and writes
+        its trace), so a phone nobody called costs only that wait.
+        """
         if scenario is None:
             yield
             return
-        argv = self._sipp(scenario, port, trace, "-m", "1", "-timeout", f"{wait:.1f}")
+        argv = self._sipp(scenario, port, trace, "-m", "1")
         phone = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.15)  # bound and listening
         try:
             yield
         finally:
             try:
-                phone.wait(timeout=wait + 5)
+                phone.wait(timeout=wait)
             except subprocess.TimeoutExpired:
-                phone.kill()
-                phone.wait()
+                phone.send_signal(signal.SIGUSR1)
+                try:
+                    phone.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    phone.kill()
+                    phone.wait()
 
     def _place(
         self,
@@ -237,7 +246,7 @@ class Network:
         answer: str | None = "uas_answer.xml",
         mailbox: str | None = None,
         withheld: bool = False,
-        listen: float = 0.5,
+        listen: float = 0.3,
     ) -> Seen:
         """``caller`` calls ``callee`` (numbers) through the proxy."""
         return self._place("uac_call.xml", caller, callee, answer=answer, mailbox=mailbox,
@@ -251,7 +260,7 @@ class Network:
         answer: str | None = "uas_message.xml",
         mailbox: str | None = None,
         withheld: bool = False,
-        listen: float = 0.5,
+        listen: float = 0.3,
     ) -> Seen:
         """``caller`` sends ``callee`` a MESSAGE through the proxy."""
         return self._place("uac_message.xml", caller, callee, answer=answer, mailbox=mailbox,

@@ -85,7 +85,7 @@ def test_silent_block_is_an_unanswered_call_codes_and_timing(net: Network) -> No
     the network's no-answer timeout; same codes, same reasons, same timing."""
     wait = NO_ANSWER_S + 1.5
     real = net.call(ANN, OLIVE, answer="uas_ring.xml", listen=wait)
-    blocked = net.call(SAM, OLIVE, answer="uas_ring.xml", listen=NO_ANSWER_S + 0.5)
+    blocked = net.call(SAM, OLIVE, answer="uas_ring.xml", listen=0.3)
     rang_unanswered(real)
     assert blocked.codes == real.codes
     reached_nobody(blocked)
@@ -129,8 +129,8 @@ def test_the_owner_calling_whom_they_blocked_is_told(net: Network) -> None:
 
 def test_unavailable_block_answers_not_reachable(net: Network) -> None:
     """A block disclosed as unavailable: calls and messages get 480 Temporarily Unavailable."""
-    call = net.call(UMA, OLIVE, listen=0.5)
-    text = net.text(UMA, OLIVE, listen=0.5)
+    call = net.call(UMA, OLIVE)
+    text = net.text(UMA, OLIVE)
     for seen in (call, text):
         assert seen.codes[-1] == 480
         reached_nobody(seen)
@@ -200,8 +200,8 @@ def test_space_holds_messages_and_tells_the_sender_once(net: Network) -> None:
 def test_block_covers_a_newly_linked_number(net: Network) -> None:
     """A block on a person covers a number they link after it was set."""
     net.post("/v1/persons/nora/addresses", {"address": NORA_NEW})
-    call = net.call(NORA_NEW, OLIVE, answer="uas_ring.xml", listen=NO_ANSWER_S + 0.5)
-    text = net.text(NORA_NEW, OLIVE, listen=0.5)
+    call = net.call(NORA_NEW, OLIVE, answer="uas_ring.xml", listen=0.3)
+    text = net.text(NORA_NEW, OLIVE)
     rang_unanswered(call)
     assert text.codes == [200]
     reached_nobody(call)
@@ -214,7 +214,7 @@ def test_block_covers_a_newly_linked_number(net: Network) -> None:
 def test_emergency_numbers_are_never_blocked_and_a_call_back_gets_through(net: Network) -> None:
     """Calls and messages from and to emergency numbers always go through; after Eve calls
     emergency services, her block on unknown callers pauses, so a call-back rings."""
-    before = net.text(STRANGER, EVE, listen=0.5)
+    before = net.text(STRANGER, EVE)
     assert before.codes == [200] and before.callee == []  # unknown callers are blocked
     from_emergency = net.call(EMERGENCY, EVE)
     text_from_emergency = net.text(EMERGENCY, EVE)
@@ -235,10 +235,10 @@ def test_emergency_numbers_are_never_blocked_and_a_call_back_gets_through(net: N
 def test_private_pattern_holds_for_withheld_and_anonymous_callers(net: Network) -> None:
     """A block on private callers covers a caller who withholds their number (Privacy: id)
     and an anonymous caller id; the same caller showing their number gets through."""
-    withheld = net.text(HIDDEN, PIA, withheld=True, listen=0.5)
-    anonymous = net.text("anonymous", PIA, listen=0.5)
+    withheld = net.text(HIDDEN, PIA, withheld=True)
+    anonymous = net.text("anonymous", PIA)
     shown = net.text(HIDDEN, PIA)
-    call = net.call(HIDDEN, PIA, withheld=True, answer="uas_ring.xml", listen=NO_ANSWER_S + 0.5)
+    call = net.call(HIDDEN, PIA, withheld=True, answer="uas_ring.xml", listen=0.3)
     for seen in (withheld, anonymous):
         assert seen.codes == [200]
         reached_nobody(seen)
@@ -249,7 +249,7 @@ def test_private_pattern_holds_for_withheld_and_anonymous_callers(net: Network) 
 
 def test_a_withheld_number_does_not_evade_a_block(net: Network) -> None:
     """The network knows who withheld their number: the block on that person still holds."""
-    seen = net.text(SAM, OLIVE, withheld=True, listen=0.5)
+    seen = net.text(SAM, OLIVE, withheld=True)
     assert seen.codes == [200]
     reached_nobody(seen)
 
