@@ -833,6 +833,7 @@ Examples:
   nocontact bench --people 100000 --boundaries 1000000 --out /tmp/B.md --plot /tmp/b.png
   nocontact bench --postgres-dsn "host=db dbname=bench user=me" --redis-url redis://cache/15
   nocontact bench --http                                 # the HTTP service, into BENCHMARKS.md
+  nocontact bench --sip                                  # a SIP proxy asking, into BENCHMARKS.md
 """
 )
 @click.option(
@@ -846,6 +847,22 @@ Examples:
     default=5.0,
     show_default=True,
     help="With --http: how long each measurement runs.",
+)
+@click.option(
+    "--sip",
+    is_flag=True,
+    help="Measure a SIP proxy asking nocontact instead: Kamailio and SIPp on 127.0.0.1.",
+)
+@click.option("--sip-rate", default=100, show_default=True, help="With --sip: calls per second.")
+@click.option(
+    "--sip-seconds", default=20.0, show_default=True, help="With --sip: how long the steady run is."
+)
+@click.option(
+    "--sip-ports",
+    type=(int, int),
+    default=(5060, 8600),
+    show_default=True,
+    help="With --sip: the proxy's SIP port (callee +10, caller +20) and the service's HTTP port.",
 )
 @click.option(
     "--people",
@@ -904,6 +921,10 @@ Examples:
 def bench(
     http: bool,
     http_seconds: float,
+    sip: bool,
+    sip_rate: int,
+    sip_seconds: float,
+    sip_ports: tuple[int, int],
     people: int,
     boundaries: int,
     seed: int,
@@ -933,6 +954,19 @@ def bench(
 
     from rich.console import Console
 
+    if sip:
+        from .bench import sections
+        from .telephony import bench_sip
+
+        parts = ["nocontact", "bench", "--sip", "--sip-rate", str(sip_rate),
+                 "--sip-seconds", str(sip_seconds)]  # fmt: skip
+        ports = bench_sip.Ports(http=sip_ports[1], proxy=sip_ports[0], callee=sip_ports[0] + 10,
+                                caller=sip_ports[0] + 20)  # fmt: skip
+        found_sip = bench_sip.run(sip_rate, sip_seconds, ports, shlex.join(parts))
+        sections.write(Path(out), bench_sip.SECTION, bench_sip.markdown(found_sip))
+        click.echo(bench_sip.markdown(found_sip))
+        click.echo(f"wrote the SIP section of {out}")
+        return
     if http:
         from .bench import sections
         from .service import bench_http

@@ -23,6 +23,7 @@ import msgspec
 from nocontact.core.errors import NocontactError
 
 from . import logs
+from .auth import token_from
 from .ops import all_routes
 from .problems import MEDIA_TYPE, HTTPProblem, Problem, edge, from_error, from_validation, problem
 from .routing import Call, Raw, Route, Router, Stream
@@ -171,9 +172,7 @@ class App:
     ) -> Call:
         service = self.open()
         if route.scope is not None and self.settings.auth:
-            auth = headers.get("authorization", "")
-            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-            key = service.keys.verify(token)
+            key = service.keys.verify(token_from(headers.get("authorization", "")))
             if key is None:
                 raise edge(
                     "unauthorized", "send an API key: Authorization: Bearer nck_...",

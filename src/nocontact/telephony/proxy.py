@@ -1,9 +1,10 @@
 """Render and run the shipped Kamailio configuration.
 
 ``integrations/kamailio/kamailio.cfg`` is used as it is; its settings live in
-``nocontact-settings.cfg`` next to it, which :func:`render` writes from a
-:class:`ProxySettings` into a run folder. :func:`command` is the Kamailio
-command line that runs it in the foreground, logging to stderr.
+``nocontact-settings.cfg`` and ``nocontact-http.cfg`` next to it, which
+:func:`render` writes from a :class:`ProxySettings` into a run folder.
+:func:`command` is the Kamailio command line that runs it in the foreground,
+logging to stderr.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from nocontact.core.errors import InvalidInput
 #: Where the shipped configuration lives, in a source checkout.
 SHIPPED = Path(__file__).resolve().parents[3] / "integrations" / "kamailio"
 KAMAILIO = "/usr/sbin/kamailio"
+#: Characters that would break a ``#!substdef`` line or a quoted string of the configuration.
+_UNSAFE = set('!"\\\r\n \t')
+#: The key also goes into a URL's userinfo.
+_UNSAFE_IN_KEY = set("@:/?#%")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +36,24 @@ class ProxySettings:
     no_answer_ms: int = 30_000
     timeout_s: int = 1
     fail_open: bool = True
+    #: False only to measure the proxy without nocontact (the benchmark's baseline).
+    ask: bool = True
+    #: Log how long each question took (for the benchmark).
+    timed: bool = False
 
     def check(self) -> None:
         for name in ("url", "key", "listen", "next_hop", "mailbox"):
             value = getattr(self, name)
-            if not value or any(c in value for c in '!"\\\r\n '):
+            bad = _UNSAFE | (_UNSAFE_IN_KEY if name == "key" else set())
+            if not value or bad & set(value):
                 raise InvalidInput(f"{name} {value!r} cannot go into the configuration", field=name)
-        if not 1_000 <= self.no_answer_ms <= 100_000:
-            raise InvalidInput("the no-answer timeout is 1 to 100 seconds", field="no_answer_ms")
+        if not 1_000 <= self.no_answer_ms <= 100_000 or (
+            self.no_answer_ms > 30_000 and self.no_answer_ms % 1000
+        ):
+            raise InvalidInput(
+                "the no-answer timeout is 1 to 100 seconds (whole seconds above 30)",
+                field="no_answer_ms",
+            )
         if not 1 <= self.timeout_s <= 10:
             raise InvalidInput("the nocontact timeout is 1 to 10 seconds", field="timeout_s")
 
@@ -48,19 +63,31 @@ def settings_text(s: ProxySettings) -> str:
     s.check()
     subst = {
         "NC_LISTEN": s.listen,
-        "NC_URL": s.url.rstrip("/"),
-        "NC_KEY": s.key,
         "NC_NEXT_HOP": s.next_hop,
         "NC_MAILBOX": s.mailbox,
     }
     lines = ["# Written by nocontact sip-proxy."]
     lines += [f'#!substdef "!{name}!{value}!g"' for name, value in subst.items()]
-    lines += [f"#!define NC_NO_ANSWER_MS {s.no_answer_ms}", f"#!define NC_TIMEOUT_S {s.timeout_s}"]
+    lines.append(f"#!define NC_NO_ANSWER_MS {s.no_answer_ms}")
     if s.no_answer_ms > 30_000:  # async_ms_route sleeps at most 30 s; async_route in seconds
-        lines.append(f"#!define NC_NO_ANSWER_S {round(s.no_answer_ms / 1000)}")
+        lines.append(f"#!define NC_NO_ANSWER_S {s.no_answer_ms // 1000}")
     if not s.fail_open:
         lines.append("#!define NC_FAIL_CLOSED")
+    if not s.ask:
+        lines.append("#!define NC_DISABLED")
+    if s.timed:
+        lines.append("#!define NC_BENCH")
     return "\n".join(lines) + "\n"
+
+
+def connection_text(s: ProxySettings) -> str:
+    """``nocontact-http.cfg``: where nocontact is, and the key (the Basic password)."""
+    s.check()
+    return (
+        "# Written by nocontact sip-proxy.\n[nocontact]\n"
+        f"url = {s.url.rstrip('/')}\nusername = proxy\npassword = {s.key}\n"
+        f"authmethod = 1\ntimeout = {s.timeout_s}\n"
+    )
 
 
 def render(s: ProxySettings, folder: Path, shipped: Path = SHIPPED) -> Path:
@@ -69,6 +96,9 @@ def render(s: ProxySettings, folder: Path, shipped: Path = SHIPPED) -> Path:
     cfg = folder / "kamailio.cfg"
     shutil.copyfile(shipped / "kamailio.cfg", cfg)
     (folder / "nocontact-settings.cfg").write_text(settings_text(s))
+    connection = folder / "nocontact-http.cfg"
+    connection.write_text(connection_text(s))
+    connection.chmod(0o600)  # it holds the key
     return cfg
 
 
