@@ -1,8 +1,9 @@
 """Named sections of ``BENCHMARKS.md``, each between its own pair of markers.
 
 ``nocontact bench`` writes the ``bench`` section, ``nocontact bench --http``
-the ``bench-http`` one and ``nocontact bench --sip`` the ``bench-sip`` one; each replaces only its own, so a run of one keeps what
-the other wrote. A section not in the file yet is put in :data:`ORDER`.
+the ``bench-http`` one and ``nocontact bench --sip`` the ``bench-sip`` one;
+each replaces only its own, so a run of one keeps what the others wrote. A
+section not in the file yet is put in :data:`ORDER`.
 """
 
 from __future__ import annotations
