@@ -9,6 +9,7 @@ logging to stderr.
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,8 @@ class ProxySettings:
                 "the no-answer timeout is 1 to 100 seconds (whole seconds above 30)",
                 field="no_answer_ms",
             )
+        if not re.fullmatch(r"https?://[^/@\s]+/?", self.url):
+            raise InvalidInput(f"url {self.url!r} must be scheme://host:port", field="url")
         if not 1 <= self.timeout_s <= 10:
             raise InvalidInput("the nocontact timeout is 1 to 10 seconds", field="timeout_s")
 
