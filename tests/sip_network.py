@@ -43,17 +43,19 @@ MAILBOX_PORT = 5081
 CALLER_PORT = 5090
 
 
+MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
+
+
 def missing_tools() -> str | None:
     """Why the SIP tests cannot run here, or None."""
-    missing = [
-        f"{name} ({package})"
-        for name, path, package in (
-            ("kamailio", KAMAILIO, "apt-get install kamailio kamailio-utils-modules "
-             "kamailio-json-modules"),
-            ("sipp", SIPP, "apt-get install sip-tester"),
-        )
-        if not os.access(path, os.X_OK)
-    ]  # fmt: skip
+    needed = [
+        ("kamailio", Path(KAMAILIO), "kamailio"),
+        ("Kamailio's http_client module", MODULES / "http_client.so", "kamailio-utils-modules"),
+        ("Kamailio's json module", MODULES / "json.so", "kamailio-json-modules"),
+        ("sipp", Path(SIPP), "sip-tester"),
+    ]
+    missing = [f"{name} (apt-get install {package})" for name, path, package in needed
+               if not path.exists()]  # fmt: skip
     if not missing:
         return None
     return "SIP INTEGRATION TESTS NOT RUN: missing " + ", ".join(missing)
