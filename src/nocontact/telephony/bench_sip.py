@@ -4,8 +4,9 @@ On 127.0.0.1: ``nocontact serve`` (one worker, access log off) on a seeded
 throwaway database, Kamailio with the shipped configuration, a SIPp callee
 that rings and answers at once, and a SIPp caller placing calls between the
 seeded numbers. The same runs go through the same proxy with the question
-switched off (``ProxySettings.ask=False``), so the difference is what the
-decision costs:
+switched off (``ProxySettings.ask=False``), and through the same proxy asking
+from embedded Python (``ProxySettings.python``), the alternative to its
+http_client module:
 
 - set-up time, INVITE sent to 180 Ringing received, p50 and p99, at a steady
   rate (SIPp's response-time trace, every call);
@@ -69,6 +70,8 @@ class SipResults:
     command: str
     #: The machine's load average when the run ended (other work disturbs the figures).
     load: float = 0.0
+    #: Asking from Kamailio's embedded Python (app_python3) instead of http_client.
+    python: Mode | None = None
 
 
 def _number(i: int) -> str:
@@ -139,7 +142,7 @@ def _caller(folder: Path, ports: Ports, *extra: str) -> list[str]:
 
 
 def _mode(folder: Path, settings: ProxySettings, ports: Ports, rate: int, seconds: float) -> Mode:
-    run = folder / ("asking" if settings.ask else "baseline")
+    run = folder / ("python" if settings.python else "asking" if settings.ask else "baseline")
     cfg = render(settings, run)
     out = (run / "kamailio.log").open("wb")
     proxy = subprocess.Popen(command(cfg), stdout=out, stderr=subprocess.STDOUT)
@@ -240,18 +243,21 @@ def run(
                 mailbox=f"sip:127.0.0.1:{ports.callee}",
             )
             plain = dataclasses.replace(settings, ask=False, timed=False)
+            embedded = dataclasses.replace(settings, python=True)
             rounds = [
                 (_mode(folder, settings, ports, rate, seconds),
-                 _mode(folder, plain, ports, rate, seconds))
+                 _mode(folder, plain, ports, rate, seconds),
+                 _mode(folder, embedded, ports, rate, seconds))
                 for _ in range(ROUNDS)
             ]  # fmt: skip
-            asking = _median_mode([a for a, _ in rounds])
-            baseline = _median_mode([b for _, b in rounds])
+            asking = _median_mode([r[0] for r in rounds])
+            baseline = _median_mode([r[1] for r in rounds])
+            python = _median_mode([r[2] for r in rounds])
         finally:
             _stop(server)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return SipResults(rate, asking, baseline, command_line, os.getloadavg()[0])
+    return SipResults(rate, asking, baseline, command_line, os.getloadavg()[0], python)
 
 
 def _median(values: list[float]) -> float:
@@ -275,6 +281,13 @@ def markdown(r: SipResults) -> str:
     """The SIP section of ``BENCHMARKS.md`` (without its markers)."""
     a, b = r.asking, r.baseline
     ask50, ask99 = a.ask_p50_ms or 0.0, a.ask_p99_ms or 0.0
+    p = r.python
+    py = (
+        f"{p.ask_p50_ms:.2f} ms / {p.ask_p99_ms:.2f} ms, set-up p50 {p.p50_ms:.2f} ms, "
+        f"p99 {p.p99_ms:.2f} ms, {p.cps:,.0f} calls/s"
+        if p is not None and p.ask_p50_ms is not None and p.ask_p99_ms is not None
+        else "not measured"
+    )
     met = "met" if a.ask_p99_ms is not None and ask99 < 5 else "**missed**"
     return f"""## A SIP proxy asking nocontact
 
@@ -300,6 +313,11 @@ rounds, the two set-ups alternating.
 | set-up time p50 | {a.p50_ms:.2f} ms | {b.p50_ms:.2f} ms | |
 | set-up time p99 | {a.p99_ms:.2f} ms | {b.p99_ms:.2f} ms | |
 | calls per second through the proxy | {a.cps:,.0f} | {b.cps:,.0f} | |
+
+Asking from Kamailio's embedded Python instead (`app_python3`, the same
+question over one keep-alive `http.client` connection per worker; the
+configuration's `NC_PYTHON` switch), measured in the same rounds: time asking
+p50 / p99 {py}.
 
 {a.calls:,} and {b.calls:,} calls timed. Command: `{r.command}`.
 """

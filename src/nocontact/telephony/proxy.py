@@ -41,6 +41,8 @@ class ProxySettings:
     ask: bool = True
     #: Log how long each question took (for the benchmark).
     timed: bool = False
+    #: Ask from embedded Python (app_python3) instead of http_client: the measured alternative.
+    python: bool = False
 
     def check(self) -> None:
         for name in ("url", "key", "listen", "next_hop", "mailbox"):
@@ -61,8 +63,8 @@ class ProxySettings:
             raise InvalidInput("the nocontact timeout is 1 to 10 seconds", field="timeout_s")
 
 
-def settings_text(s: ProxySettings) -> str:
-    """``nocontact-settings.cfg`` for ``s``."""
+def settings_text(s: ProxySettings, folder: Path | None = None) -> str:
+    """``nocontact-settings.cfg`` for ``s`` (``folder``: where the files are, for Python)."""
     s.check()
     subst = {
         "NC_LISTEN": s.listen,
@@ -80,6 +82,10 @@ def settings_text(s: ProxySettings) -> str:
         lines.append("#!define NC_DISABLED")
     if s.timed:
         lines.append("#!define NC_BENCH")
+    if s.python and folder is not None:
+        lines.append("#!define NC_PYTHON")
+        lines.append(f'#!substdef "!NC_PYTHON_SCRIPT!{folder / "nocontact_ask.py"}!g"')
+        lines.append(f'#!substdef "!NC_HTTP_CFG!{folder / "nocontact-http.cfg"}!g"')
     return "\n".join(lines) + "\n"
 
 
@@ -98,7 +104,11 @@ def render(s: ProxySettings, folder: Path, shipped: Path = SHIPPED) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     cfg = folder / "kamailio.cfg"
     shutil.copyfile(shipped / "kamailio.cfg", cfg)
-    (folder / "nocontact-settings.cfg").write_text(settings_text(s))
+    folder = folder.resolve()
+    if _UNSAFE & set(str(folder)):
+        raise InvalidInput(f"the run folder {str(folder)!r} cannot go into the configuration")
+    shutil.copyfile(shipped / "nocontact_ask.py", folder / "nocontact_ask.py")
+    (folder / "nocontact-settings.cfg").write_text(settings_text(s, folder))
     connection = folder / "nocontact-http.cfg"
     connection.write_text(connection_text(s))
     connection.chmod(0o600)  # it holds the key
