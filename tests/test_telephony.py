@@ -261,3 +261,34 @@ def test_proxy_settings_are_written_for_kamailio() -> None:
     assert "#!define NC_NO_ANSWER_S 60" in text and "#!define NC_FAIL_CLOSED" in text
     assert "password = nck_a_b" in connection_text(s)
     assert "url = http://127.0.0.1:8000\n" in connection_text(s)
+
+
+def test_cli_renders_the_proxy_and_lists_attempts(tmp_path: Path) -> None:
+    """`nocontact sip-proxy --render-only` writes the three files with the flags' values,
+    the key readable by its owner only; `nocontact attempts` lists what was kept."""
+    from click.testing import CliRunner
+
+    from nocontact.cli import main
+
+    run = tmp_path / "proxy"
+    result = CliRunner().invoke(main, [
+        "--url", "http://127.0.0.1:8000", "--key", "nck_a_b", "sip-proxy", "--render-only",
+        "--run-dir", str(run), "--listen", "udp:127.0.0.1:5099", "--no-answer", "20"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(run / "kamailio.cfg")
+    assert "udp:127.0.0.1:5099" in (run / "nocontact-settings.cfg").read_text()
+    assert "NC_NO_ANSWER_MS 20000" in (run / "nocontact-settings.cfg").read_text()
+    assert (run / "nocontact-http.cfg").stat().st_mode & 0o077 == 0
+    assert "--next-hop sip:" in CliRunner().invoke(main, ["sip-proxy", "--help"]).output
+    missing = CliRunner().invoke(main, ["sip-proxy", "--render-only"])
+    assert missing.exit_code == 2 and "--url and --key" in missing.output
+
+    db = tmp_path / "nocontact.db"
+    table = Attempts(db)
+    table.record(owner="olive", caller="tel:+14155550123", channel="call", outcome="hold",
+                 sealed=False, boundary="b_1", announced=True, at=1_800_000_000.0)  # fmt: skip
+    table.close()
+    listed = CliRunner().invoke(main, ["--db", str(db), "attempts", "olive"])
+    assert listed.exit_code == 0
+    assert "call from tel:+14155550123: hold" in listed.output
+    assert CliRunner().invoke(main, ["--db", str(db), "attempts", "nobody"]).output == "(none)\n"
