@@ -93,9 +93,11 @@ def test_silent_block_is_an_unanswered_call_codes_and_timing(net: Network) -> No
     assert firsts[0] == firsts[1]
     ring = [s.at(180) - s.started for s in (real, blocked)]
     final = [s.at(408) - s.at(180) for s in (real, blocked)]
-    assert abs(ring[0] - ring[1]) < 0.05, ring
-    assert abs(final[0] - final[1]) < 0.15, final
-    assert abs(final[1] - NO_ANSWER_S) < 0.15, final
+    # Kamailio's timers tick every 62.5 ms (tm) and 10 ms (async); a shared test machine
+    # adds scheduling delays. A tell would be a different timer: seconds, not these margins.
+    assert abs(ring[0] - ring[1]) < 0.1, ring
+    assert abs(final[0] - final[1]) < 0.25, final
+    assert abs(final[1] - NO_ANSWER_S) < 0.25, final
 
 
 def test_silent_block_message_is_accepted_and_never_delivered(net: Network) -> None:
