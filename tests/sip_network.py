@@ -254,6 +254,13 @@ class Network:
         return self._place("uac_call.xml", caller, callee, answer=answer, mailbox=mailbox,
                            withheld=withheld, listen=listen)  # fmt: skip
 
+    def hang_up(
+        self, caller: str, callee: str, *, answer: str | None = "uas_ring.xml", listen: float = 2.0
+    ) -> Seen:
+        """``caller`` calls ``callee`` and hangs up (CANCEL) while it rings."""
+        return self._place("uac_cancel.xml", caller, callee, answer=answer, mailbox=None,
+                           withheld=False, listen=listen)  # fmt: skip
+
     def text(
         self,
         caller: str,

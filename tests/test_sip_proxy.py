@@ -100,6 +100,19 @@ def test_silent_block_is_an_unanswered_call_codes_and_timing(net: Network) -> No
     assert abs(final[1] - NO_ANSWER_S) < 0.25, final
 
 
+def test_hanging_up_on_a_silent_block_ends_like_any_cancelled_call(net: Network) -> None:
+    """A caller who hangs up while a silently blocked call rings gets what hanging up on
+    a ringing phone gets: 200 for the CANCEL, then 487, and no 408 later."""
+    real = net.hang_up(ANN, OLIVE)
+    blocked = net.hang_up(SAM, OLIVE, listen=0.3)
+    heard = [[m.first for m in s.caller if not m.sent and m.code] for s in (real, blocked)]
+    assert heard[0] == heard[1], heard
+    assert [m.code for m in real.caller if not m.sent] == [100, 180, 200, 487]
+    reached_nobody(blocked)
+    assert NO_ANSWER_S < 2.0  # uac_cancel.xml listens 2 s for a late 408
+    assert all(m.code != 408 for s in (real, blocked) for m in s.caller)
+
+
 def test_silent_block_message_is_accepted_and_never_delivered(net: Network) -> None:
     """A silently blocked MESSAGE gets the same 200 OK as a delivered one, and goes nowhere."""
     seen = net.text(SAM, OLIVE)
