@@ -269,6 +269,15 @@ def test_a_withheld_number_does_not_evade_a_block(net: Network) -> None:
     reached_nobody(seen)
 
 
+def test_an_oversized_caller_id_is_refused_not_let_through(net: Network) -> None:
+    """A caller id nocontact refuses as malformed gets 400 Bad Request: the proxy does not
+    treat it as nocontact being down, so padding a URI cannot slip past a block."""
+    padded = SAM + ";x=" + "a" * 600
+    seen = net.text(padded, OLIVE)
+    assert seen.codes == [400]
+    reached_nobody(seen)
+
+
 def test_proxy_log_has_no_failure(net: Network, tmp_path: Path) -> None:
     """Every decision above was answered by nocontact: the proxy never fell back."""
     assert "NOCONTACT UNREACHABLE" not in net.proxy_log()
