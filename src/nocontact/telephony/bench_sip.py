@@ -299,7 +299,7 @@ between {PEOPLE:,} seeded numbers ({MUTES} of the pairs muted, so some calls
 take the quiet route) to a SIPp callee that rings and answers at once; all on
 127.0.0.1 on this 2-core machine, shared with other work (load average
 {r.load:.1f} at the end of the run). Each figure is the median of {ROUNDS}
-rounds, the two set-ups alternating.
+rounds, the three set-ups alternating.
 
 - *Time asking*: measured inside the proxy (Kamailio's benchmark module
   around the question), per call: what the decision adds to call set-up.
