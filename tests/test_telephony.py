@@ -292,3 +292,28 @@ def test_cli_renders_the_proxy_and_lists_attempts(tmp_path: Path) -> None:
     assert listed.exit_code == 0
     assert "call from tel:+14155550123: hold" in listed.output
     assert CliRunner().invoke(main, ["--db", str(db), "attempts", "nobody"]).output == "(none)\n"
+
+
+def test_benchmark_reads_set_up_times_and_question_times(tmp_path: Path) -> None:
+    """bench --sip times each call from its INVITE to its 180 in SIPp's trace (microseconds),
+    and each question from the proxy's benchmark lines."""
+    from nocontact.telephony.bench_sip import _ask_times, _set_up_times
+
+    bar = "-" * 47
+
+    def entry(at: str, head: str, first: str, call: str) -> str:
+        return f"{bar} 2026-12-02\t{at}\n{head}\n\n{first}\nCall-ID: {call}\n\n"
+
+    trace = tmp_path / "caller.log"
+    sent, got = "UDP message sent (500 bytes):", "UDP message received [300] bytes :"
+    trace.write_text(
+        entry("10:00:00.000100", sent, "INVITE sip:x SIP/2.0", "a")
+        + entry("10:00:00.000500", sent, "INVITE sip:x SIP/2.0", "b")
+        + entry("10:00:00.001600", got, "SIP/2.0 180 Ringing", "a")
+        + entry("10:00:00.003500", got, "SIP/2.0 180 Ringing", "b")
+    )
+    assert [round(t, 3) for t in _set_up_times(trace)] == [1.5, 3.0]
+    log = tmp_path / "kamailio.log"
+    before = b"old benchmark (timer nocontact [1]): 999 [\n"
+    log.write_bytes(before + b" x benchmark (timer nocontact [1]): 650 [ msgs/total\n")
+    assert _ask_times(log, len(before)) == [0.65]

@@ -722,6 +722,11 @@ Examples:
     help="Folder for the configuration and runtime files (default: a new temporary one).",
 )
 @click.option("--kamailio", default="/usr/sbin/kamailio", show_default=True)
+@click.option(
+    "--config-dir",
+    type=click.Path(file_okay=False),
+    help="The shipped configuration (default: integrations/kamailio of this checkout).",
+)
 @click.option("--render-only", is_flag=True, help="Write the configuration, print its path, exit.")
 @click.pass_obj
 @domain_errors
@@ -735,6 +740,7 @@ def sip_proxy(
     fail_closed: bool,
     run_dir: str | None,
     kamailio: str,
+    config_dir: str | None,
     render_only: bool,
 ) -> None:
     """Run Kamailio with nocontact's configuration: every INVITE and MESSAGE asks first.
@@ -747,7 +753,7 @@ def sip_proxy(
     import tempfile
     from pathlib import Path
 
-    from .telephony.proxy import ProxySettings, command, render
+    from .telephony.proxy import SHIPPED, ProxySettings, command, render
 
     if not state.url or not state.key:
         raise InvalidInput("sip-proxy needs --url and --key of a nocontact server", field="url")
@@ -762,7 +768,7 @@ def sip_proxy(
         fail_open=not fail_closed,
     )
     folder = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="nocontact-sip-"))
-    cfg = render(settings, folder)
+    cfg = render(settings, folder, Path(config_dir) if config_dir else SHIPPED)
     if render_only:
         click.echo(str(cfg))
         return

@@ -101,6 +101,12 @@ def connection_text(s: ProxySettings) -> str:
 
 def render(s: ProxySettings, folder: Path, shipped: Path = SHIPPED) -> Path:
     """Write the configuration and its settings into ``folder``; the path of kamailio.cfg."""
+    if not (shipped / "kamailio.cfg").is_file():
+        raise InvalidInput(
+            f"no kamailio.cfg in {shipped}: pass the integrations/kamailio folder of a"
+            " nocontact source checkout (--config-dir)",
+            field="config_dir",
+        )
     folder.mkdir(parents=True, exist_ok=True)
     cfg = folder / "kamailio.cfg"
     shutil.copyfile(shipped / "kamailio.cfg", cfg)
