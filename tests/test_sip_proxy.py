@@ -238,6 +238,8 @@ def test_emergency_numbers_are_never_blocked_and_a_call_back_gets_through(net: N
     to_emergency = net.call(EVE, EMERGENCY)
     assert to_emergency.codes == [100, 180, 200]
     assert len(to_emergency.received("callee", "INVITE")) == 1
+    text_to_emergency = net.text(EVE, EMERGENCY)
+    assert len(text_to_emergency.received("callee", "MESSAGE")) == 1
     call_back = net.call(STRANGER, EVE)
     text_back = net.text(STRANGER, EVE)
     assert call_back.codes == [100, 180, 200]
