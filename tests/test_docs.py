@@ -34,10 +34,11 @@ ALLOWED = {
     "store": {"core", "store"},
     "engine": {"core", "store", "engine"},
     "docgen": {"core"},
-    "service": {"core", "store", "engine", "service"},
+    "service": {"core", "store", "engine", "telephony", "service"},
     "client": {"core", "service"},
-    "cli": {"core", "store", "engine", "service", "client", "bench"},
-    "bench": {"core", "store", "engine", "service", "bench"},
+    "cli": {"core", "store", "engine", "telephony", "service", "client", "bench"},
+    "bench": {"core", "store", "engine", "telephony", "service", "bench"},
+    "telephony": {"core", "store", "engine", "telephony"},
 }
 
 
