@@ -38,6 +38,8 @@ ARGS: dict[str, list[str]] = {
     "keys list": [],
     "keys revoke": ["abc"],
     "bench": ["--people", "10", "--boundaries", "10"],
+    "attempts": ["alex"],
+    "sip-proxy": ["--render-only"],
 }
 
 

@@ -34,12 +34,13 @@ ALLOWED = {
     "store": {"core", "store"},
     "engine": {"core", "store", "engine"},
     "docgen": {"core"},
-    "service": {"core", "store", "engine", "service"},
+    "service": {"core", "store", "engine", "telephony", "service"},
     # The web app talks to the engine's public API; the dispatcher composes it with service.
     "web": {"core", "engine", "web", "service"},
     "client": {"core", "service"},
-    "cli": {"core", "store", "engine", "service", "client", "bench", "web"},
-    "bench": {"core", "store", "engine", "service", "bench"},
+    "cli": {"core", "store", "engine", "telephony", "service", "client", "bench", "web"},
+    "bench": {"core", "store", "engine", "telephony", "service", "bench"},
+    "telephony": {"core", "store", "engine", "telephony"},
     # The companion sits on the web app; ``companion.serve`` composes both for ``serve``.
     "companion": {"core", "engine", "service", "web", "companion"},
 }

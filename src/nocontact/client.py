@@ -215,6 +215,16 @@ class Client(_Base):
     def events(self, after: int = 0, limit: int = 100) -> s.EventPage:
         return self._call("GET", "/v1/events", s.EventPage, query={"after": after, "limit": limit})
 
+    def phone_route(
+        self, caller: str, callee: str, action: str, *, withheld: bool = False
+    ) -> s.PhoneRouteOut:
+        body = {"caller": caller, "callee": callee, "action": action, "withheld": withheld}
+        return self._call("POST", "/v1/phone/route", s.PhoneRouteOut, body)
+
+    def attempts(self, owner: str, *, after: int = 0, limit: int = 100) -> s.AttemptPage:
+        query = {"owner": owner, "after": after, "limit": limit}
+        return self._call("GET", "/v1/attempts", s.AttemptPage, query=query)
+
 
 class AsyncClient(_Base):
     """The asynchronous client: the same calls, awaited."""
@@ -336,3 +346,13 @@ class AsyncClient(_Base):
         return await self._call(
             "GET", "/v1/events", s.EventPage, query={"after": after, "limit": limit}
         )
+
+    async def phone_route(
+        self, caller: str, callee: str, action: str, *, withheld: bool = False
+    ) -> s.PhoneRouteOut:
+        body = {"caller": caller, "callee": callee, "action": action, "withheld": withheld}
+        return await self._call("POST", "/v1/phone/route", s.PhoneRouteOut, body)
+
+    async def attempts(self, owner: str, *, after: int = 0, limit: int = 100) -> s.AttemptPage:
+        query = {"owner": owner, "after": after, "limit": limit}
+        return await self._call("GET", "/v1/attempts", s.AttemptPage, query=query)
