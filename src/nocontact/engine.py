@@ -50,7 +50,7 @@ from .core.errors import (
     UnknownBoundary,
     UnknownPerson,
 )
-from .core.index import PATTERN_PREFIX, Index, check_pattern
+from .core.index import PATTERN_PREFIX, Index, check_pattern, is_wildcard
 from .core.model import (
     Action,
     Boundary,
@@ -70,6 +70,7 @@ from .core.model import (
     parse_enum,
 )
 from .core.semantics import DEFAULT
+from .engine_lists import ListCommands
 from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
 
 I64Array = npt.NDArray[np.int64]
@@ -183,7 +184,7 @@ def _check_scope(scope: str | None) -> str:
     )
 
 
-class Engine:
+class Engine(ListCommands):
     """Boundaries between people, decided on every interaction."""
 
     def __init__(
@@ -269,6 +270,7 @@ class Engine:
             index.settings[(str(row["owner"]), str(row["key"]))] = str(row["value"])
         for row in snapshot.rows("emergencies"):
             index.emergencies[str(row["owner"])] = float(str(row["at"]))
+        self._load_lists(snapshot)
 
     def checkpoint(self) -> None:
         """Fold the overlay into edges and save them, so the next open is fast."""
@@ -594,7 +596,7 @@ class Engine:
         if not isinstance(target, str):
             raise InvalidBoundary("target must be a person id, an address or a pattern")
         target_person: str | None = None
-        if target.startswith(PATTERN_PREFIX):
+        if target.startswith(PATTERN_PREFIX) or is_wildcard(target):
             target = check_pattern(target)
             if scope == "address":
                 raise InvalidBoundary("a pattern has no single address", field="scope")

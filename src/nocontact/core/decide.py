@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .index import PATTERN_PREFIX, Index, Party, pattern_matches
+from .lists import ListBoundary
 from .model import (
     PHONE_ACTIONS,
     Action,
@@ -58,6 +59,8 @@ _VERB = {
 
 def explain(boundary: Boundary) -> Explanation:
     """The owner-facing reason: "you blocked sam"."""
+    if isinstance(boundary, ListBoundary):  # "from the list Spam callers you subscribed to"
+        return Explanation(boundary.id, boundary.owner, boundary.kind, boundary.reason)
     target = boundary.target
     if target.startswith(PATTERN_PREFIX):
         target = target.removeprefix(PATTERN_PREFIX) + " senders"
@@ -78,7 +81,7 @@ def _paused_by_emergency(
     started = index.emergencies.get(boundary.owner)
     if started is None or not started <= at < started + policy.emergency_window:
         return False
-    if boundary.target.startswith(PATTERN_PREFIX):
+    if boundary.target.startswith(PATTERN_PREFIX) or isinstance(boundary, ListBoundary):
         return True
     return index.settings.get((boundary.owner, LIFT_PERSON_BLOCKS)) == "true"
 
@@ -142,6 +145,11 @@ def decide_parties(
             consider(boundary, Direction.INBOUND, target)
     for boundary in index.between(actor, target):
         consider(boundary, Direction.OUTBOUND, actor)
+    if index.lists:  # shared lists the target or the actor subscribed to
+        for sub in index.lists.holding(target.principal, (actor.principal, actor.address)):
+            consider(sub, Direction.INBOUND, target)
+        for sub in index.lists.holding(actor.principal, (target.principal, target.address)):
+            consider(sub, Direction.OUTBOUND, actor)
 
     if best is None:
         return _default(action, revision)
