@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -70,6 +71,7 @@ from .core.model import (
     parse_enum,
 )
 from .core.semantics import DEFAULT
+from .engine_interop import InteropReads
 from .engine_lists import ListCommands
 from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
 
@@ -184,7 +186,7 @@ def _check_scope(scope: str | None) -> str:
     )
 
 
-class Engine(ListCommands):
+class Engine(ListCommands, InteropReads):
     """Boundaries between people, decided on every interaction."""
 
     def __init__(
@@ -203,6 +205,8 @@ class Engine(ListCommands):
         self._revision = 0
         self._checkpointed = -1
         self._closed = False
+        #: Inside ``transaction``: the changes and events waiting for its one commit.
+        self._pending: tuple[list[Change], list[NewEvent], int] | None = None
         self._load()
 
     @classmethod
@@ -321,10 +325,46 @@ class Engine(ListCommands):
         apply: Callable[[int], object],
     ) -> int:
         """Commit to the store first; only a committed write reaches the index."""
+        if self._pending is not None:  # inside ``transaction``: its one commit stores this
+            self._pending[0].extend(changes)
+            self._pending[1].extend(events)
+            apply(self._pending[2])
+            return self._pending[2]
         revision = self._store.commit(name, changes, events)
         apply(revision)
         self._at_revision(revision)
         return revision
+
+    @contextmanager
+    def transaction(self, name: str) -> Iterator[None]:
+        """Every write inside is stored by one commit: all of them, or none.
+
+        Writes inside see each other at once. If anything inside raises, or the
+        commit fails, nothing is stored and the index is rebuilt from the store.
+        """
+        with self._lock:
+            if self._pending is not None:
+                raise InvalidInput("transactions do not nest")
+            self._pending = ([], [], self._store.revision() + 1)
+            try:
+                yield
+                changes, events, expected = self._pending
+                self._pending = None
+                revision = self._store.commit(name, changes, events) if events else expected
+            except BaseException:
+                self._pending = None
+                self._reload()
+                raise
+            if events and revision != expected:  # another writer came first: rebuild
+                self._reload()
+            elif events:
+                self._at_revision(revision)
+
+    def _reload(self) -> None:
+        """Rebuild the index from the store, dropping whatever was applied but not stored."""
+        self._index = Index(region=self.config.region)
+        self._checkpointed = -1
+        self._load()
 
     def _at_revision(self, revision: int) -> None:
         """The index reflects ``revision`` now; so do the cached default decisions."""
