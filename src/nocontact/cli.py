@@ -845,3 +845,6 @@ def bench(
     if not results.passed:
         console.print("[bold red]some answers differ from the reference: see the report")
         sys.exit(1)
+
+
+from . import cli_interop  # noqa: E402, F401  (registers list, import and export)
