@@ -694,7 +694,14 @@ Examples:
   nocontact bench --people 100000 --boundaries 1000000 --out /tmp/B.md --plot /tmp/b.png
   nocontact bench --postgres-dsn "host=db dbname=bench user=me" --redis-url redis://cache/15
   nocontact bench --http                                 # the HTTP service, into BENCHMARKS.md
+  nocontact bench --lists                                # shared lists: 3 x 50,000 members
 """
+)
+@click.option(
+    "--lists",
+    "lists_only",
+    is_flag=True,
+    help="Measure shared lists instead: 3 lists of 50,000 members, 1 and 10,000 subscribers.",
 )
 @click.option(
     "--http",
@@ -763,6 +770,7 @@ Examples:
     help="Redis logical database to compare with: it must hold nothing else; emptied after.",
 )
 def bench(
+    lists_only: bool,
     http: bool,
     http_seconds: float,
     people: int,
@@ -793,6 +801,16 @@ def bench(
     from pathlib import Path
 
     from rich.console import Console
+
+    if lists_only:
+        from .bench import lists, sections
+
+        found_lists = lists.run_lists(lists.ListsOptions(seed=seed))
+        text = lists.markdown(found_lists, shlex.join(["nocontact", "bench", "--lists"]))
+        sections.write(Path(out), lists.SECTION, text)
+        click.echo(text)
+        click.echo(f"wrote the lists section of {out}")
+        sys.exit(0 if found_lists.agrees else 1)
 
     if http:
         from .bench import sections

@@ -347,6 +347,10 @@ class ListCommands:
             subs = self._index.lists.of_owner(self._index.intern(owner))
             return sorted((self._subscription_view(s) for s in subs), key=lambda s: s.list_id)
 
+    def index_lists_nbytes(self) -> int:
+        """Memory of the lists' members and subscriptions in the index, estimated."""
+        return self._index.lists.nbytes()
+
     def _list_info(self, list_id: str, revision: int) -> ListInfo:
         shared = self._index.lists.lists[list_id]
         applies = self._index.lists.active(list_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 TITLE = "# Benchmarks"
 #: Where a section goes when the file does not hold it yet.
-ORDER = ("bench", "bench-http")
+ORDER = ("bench", "bench-http", "bench-lists")
 
 
 def markers(name: str) -> tuple[str, str]:

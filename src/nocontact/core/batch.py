@@ -220,7 +220,7 @@ def _list_hidden(index: Index, one: int, many: I64, *, viewer_acts: bool) -> Mas
     mine = Direction.OUTBOUND if viewer_acts else Direction.INBOUND
     for sub in lists.of_owner(one):
         if lists.active(sub.list_id) and _hides(sub.kind, mine):
-            hidden |= in_sorted(lists.lists[sub.list_id].sorted_covered(), many)
+            hidden |= lists.lists[sub.list_id].contains_many(many)
     # Lists that cover one, subscribed to by some of the many: they are the owners.
     theirs = Direction.INBOUND if viewer_acts else Direction.OUTBOUND
     for list_id, _ in lists.covering(one):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .index import PATTERN_PREFIX, Index, Party, pattern_matches
-from .lists import ListBoundary
+from .lists import LIST_KINDS, ListBoundary
 from .model import (
     PHONE_ACTIONS,
     Action,
@@ -193,11 +193,17 @@ def visible(
             found = parties[name] = index.resolve(name)
         return found
 
+    lists_hide = _lists_hiding(index, me) if index.lists else None
     out: list[Visibility] = []
     for item in items:
         verdict = Visibility(item.id, Outcome.SHOW)
         for person in item.carried():
             other = party(person)
+            if lists_hide is not None:
+                hidden, reason = lists_hide(other)
+                if hidden:  # hiding is the strictest a view can get: no need to go on
+                    verdict = Visibility(item.id, Outcome.HIDE, reason)
+                    break
             if index.quiet(me, other):
                 continue
             decision = decide_parties(
@@ -217,6 +223,45 @@ def visible(
             verdict = _restricted_reply(index, item, me, me_key, party, at) or verdict
         out.append(verdict)
     return out
+
+
+def _lists_hiding(index: Index, me: Party) -> Callable[[Party], tuple[bool, Explanation | None]]:
+    """For one viewer: whether a list subscription, either way, hides a party's posts.
+
+    The answer carries the viewer's own reason (None when the subscription is
+    the other side's). A few set lookups per party, remembered per call, so
+    that a feed whose authors are on the viewer's lists never goes the long way.
+    """
+    lists = index.lists
+    seen: dict[tuple[int | None, int | None], tuple[bool, Explanation | None]] = {}
+    mine = (me.principal, me.address)
+    outbound, inbound = _HIDING[Direction.OUTBOUND], _HIDING[Direction.INBOUND]
+    reasons: dict[str, Explanation] = {}
+
+    def hiding(other: Party) -> tuple[bool, Explanation | None]:
+        key = (other.principal, other.address)
+        found = seen.get(key)
+        if found is not None:
+            return found
+        sub = lists.first_holding(me.principal, key, outbound)
+        if sub is not None:
+            reason = reasons.get(sub.id)
+            if reason is None:
+                reason = reasons[sub.id] = explain(sub)
+            found = (True, reason)
+        else:
+            found = (lists.first_holding(other.principal, mine, inbound) is not None, None)
+        seen[key] = found
+        return found
+
+    return hiding
+
+
+#: The list kinds whose ``view_post`` effect hides, by direction.
+_HIDING = {
+    d: frozenset(k for k in LIST_KINDS if effect(k, d, Action.VIEW_POST).outcome is Outcome.HIDE)
+    for d in Direction
+}
 
 
 def _own(explanation: Explanation | None, viewer: str) -> Explanation | None:

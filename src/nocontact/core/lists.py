@@ -64,14 +64,35 @@ class SharedList:
     #: Who the members cover, with how many members cover each: every member,
     #: and the person each member address is linked to.
     covered: dict[int, int] = field(default_factory=dict)
-    #: ``covered`` as a sorted array, for batch reads; None when out of date.
+    #: ``covered`` for batch reads, built when first asked and dropped on a change:
+    #: a sorted array, or a flag by number when that is no bigger (a dense list).
     _sorted: I64 | None = None
+    _flags: Mask | None = None
 
-    def sorted_covered(self) -> I64:
-        if self._sorted is None:
-            self._sorted = np.fromiter(self.covered, np.int64, len(self.covered))
-            self._sorted.sort()
-        return self._sorted
+    def contains_many(self, numbers: I64) -> Mask:
+        """For each of ``numbers`` (person numbers, not negative), whether this list covers it."""
+        if self._sorted is None and self._flags is None:
+            self._build()
+        flags = self._flags
+        if flags is None:
+            assert self._sorted is not None
+            return in_sorted(self._sorted, numbers)
+        found: Mask = flags.take(numbers, mode="clip")  # past the end: the last, False
+        return found
+
+    def _build(self) -> None:
+        numbers = np.fromiter(self.covered, np.int64, len(self.covered))
+        numbers.sort()
+        top = int(numbers[-1]) + 1 if numbers.size else 0
+        if 0 < top <= numbers.nbytes:  # a byte a number costs no more than 8 bytes a member
+            flags = np.zeros(top + 1, np.bool_)  # the extra last flag stays False for clip
+            flags[numbers] = True
+            self._flags = flags
+        else:
+            self._sorted = numbers
+
+    def batch_nbytes(self) -> int:
+        return sum(a.nbytes for a in (self._sorted, self._flags) if a is not None)
 
     def cover(self, number: int, step: int) -> None:
         left = self.covered.get(number, 0) + step
@@ -79,7 +100,7 @@ class SharedList:
             self.covered[number] = left
         else:
             self.covered.pop(number, None)
-        self._sorted = None
+        self._sorted = self._flags = None
 
 
 def in_sorted(sorted_numbers: I64, numbers: I64) -> Mask:
@@ -201,6 +222,27 @@ class Lists:
                 if any(n in covered for n in numbers):
                     yield sub
 
+    def first_holding(
+        self, owner: int | None, other: tuple[int | None, int | None], kinds: frozenset[Kind]
+    ) -> ListBoundary | None:
+        """The owner's first applying subscription of one of ``kinds`` that covers ``other``."""
+        subs = self._of_owner.get(owner) if owner is not None else None
+        if not subs:
+            return None
+        p, a = other
+        if p == owner:
+            return None
+        for sub in subs:
+            if sub.kind in kinds:
+                shared = self.lists[sub.list_id]
+                if (
+                    (p in shared.covered or (a is not None and a in shared.covered))
+                    and not shared.deleted
+                    and shared.curator not in self.suspended
+                ):
+                    return sub
+        return None
+
     def quiet(self, a: tuple[int | None, int | None], b: tuple[int | None, int | None]) -> bool:
         """True proves no subscription applies between ``a`` and ``b``, either way.
 
@@ -251,7 +293,7 @@ class Lists:
         import sys
 
         total = sum(
-            sys.getsizeof(s.members) + sys.getsizeof(s.covered) + s.sorted_covered().nbytes
+            sys.getsizeof(s.members) + sys.getsizeof(s.covered) + s.batch_nbytes()
             for s in self.lists.values()
         )
         total += sum(sys.getsizeof(s) for s in self.subscriptions.values())
