@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from .index import PATTERN_PREFIX, Index, Party, pattern_matches
-from .lists import LIST_KINDS, ListBoundary
+from .lists import LIST_KINDS, ListBoundary, in_sorted
 from .model import (
     PHONE_ACTIONS,
     Action,
@@ -193,17 +195,16 @@ def visible(
             found = parties[name] = index.resolve(name)
         return found
 
-    lists_hide = _lists_hiding(index, me) if index.lists else None
+    by_list = _hidden_by_lists(index, me, items, party) if index.lists else None
     out: list[Visibility] = []
     for item in items:
         verdict = Visibility(item.id, Outcome.SHOW)
         for person in item.carried():
+            if by_list is not None and person in by_list:
+                # Hiding is the strictest a view can get: no need to go on.
+                verdict = Visibility(item.id, Outcome.HIDE, by_list[person])
+                break
             other = party(person)
-            if lists_hide is not None:
-                hidden, reason = lists_hide(other)
-                if hidden:  # hiding is the strictest a view can get: no need to go on
-                    verdict = Visibility(item.id, Outcome.HIDE, reason)
-                    break
             if index.quiet(me, other):
                 continue
             decision = decide_parties(
@@ -225,36 +226,44 @@ def visible(
     return out
 
 
-def _lists_hiding(index: Index, me: Party) -> Callable[[Party], tuple[bool, Explanation | None]]:
-    """For one viewer: whether a list subscription, either way, hides a party's posts.
+def _hidden_by_lists(
+    index: Index, me: Party, items: Sequence[Item], party: Callable[[str], Party]
+) -> dict[str, Explanation | None]:
+    """Everyone the items carry whom a list subscription, either way, hides from ``me``.
 
-    The answer carries the viewer's own reason (None when the subscription is
-    the other side's). A few set lookups per party, remembered per call, so
-    that a feed whose authors are on the viewer's lists never goes the long way.
+    Answered for the whole feed at once: one array search per subscription.
+    The value is the viewer's own reason (None when the list is the other
+    side's subscription).
     """
     lists = index.lists
-    seen: dict[tuple[int | None, int | None], tuple[bool, Explanation | None]] = {}
-    mine = (me.principal, me.address)
-    outbound, inbound = _HIDING[Direction.OUTBOUND], _HIDING[Direction.INBOUND]
-    reasons: dict[str, Explanation] = {}
-
-    def hiding(other: Party) -> tuple[bool, Explanation | None]:
-        key = (other.principal, other.address)
-        found = seen.get(key)
-        if found is not None:
-            return found
-        sub = lists.first_holding(me.principal, key, outbound)
-        if sub is not None:
-            reason = reasons.get(sub.id)
-            if reason is None:
-                reason = reasons[sub.id] = explain(sub)
-            found = (True, reason)
-        else:
-            found = (lists.first_holding(other.principal, mine, inbound) is not None, None)
-        seen[key] = found
-        return found
-
-    return hiding
+    names = list(dict.fromkeys(p for item in items for p in item.carried()))
+    parties = [party(n) for n in names]
+    principals = np.fromiter(
+        (-1 if p.principal is None else p.principal for p in parties), np.int64, len(parties)
+    )
+    addresses = np.fromiter(
+        (-1 if p.address is None else p.address for p in parties), np.int64, len(parties)
+    )
+    known, has_address = principals >= 0, addresses >= 0
+    others = known & (principals != (-1 if me.principal is None else me.principal))
+    hidden = np.zeros(len(names), np.bool_)
+    reasons: dict[int, Explanation] = {}
+    for sub in lists.of_owner(me.principal):
+        if sub.kind in _HIDING[Direction.OUTBOUND] and lists.active(sub.list_id):
+            shared = lists.lists[sub.list_id]
+            hit = (shared.contains_many(principals) & known) | (
+                shared.contains_many(addresses) & has_address
+            )
+            hit &= others & ~hidden
+            reason = explain(sub)
+            reasons.update((int(j), reason) for j in np.flatnonzero(hit))
+            hidden |= hit
+    covering = {i for n in (me.principal, me.address) if n is not None
+                for i, _ in lists.covering(n)}  # fmt: skip
+    for list_id in covering:
+        for kind in _HIDING[Direction.INBOUND]:
+            hidden |= in_sorted(lists.subscribers_of_kind(list_id, kind), principals) & others
+    return {names[j]: reasons.get(j) for j in np.flatnonzero(hidden).tolist()}
 
 
 #: The list kinds whose ``view_post`` effect hides, by direction.

@@ -33,6 +33,7 @@ Mask = npt.NDArray[np.bool_]
 LIST_PREFIX = "list:"
 #: How an owner may subscribe to a list.
 LIST_KINDS = (Kind.BLOCK, Kind.MUTE)
+_ALL_KINDS = frozenset(LIST_KINDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,9 +250,9 @@ class Lists:
         Each side is its (person, address) numbers.
         """
         of_owner = self._of_owner
-        if a[0] in of_owner and next(self.holding(a[0], b), None) is not None:
+        if a[0] in of_owner and self.first_holding(a[0], b, _ALL_KINDS) is not None:
             return False
-        return not (b[0] in of_owner and next(self.holding(b[0], a), None) is not None)
+        return not (b[0] in of_owner and self.first_holding(b[0], a, _ALL_KINDS) is not None)
 
     def involved(self, principal: int | None) -> bool:
         """Whether ``principal`` subscribes to a list, or is on a list someone subscribes to."""
