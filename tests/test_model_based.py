@@ -241,6 +241,11 @@ class EngineVsModel(RuleBasedStateMachine):
                 lambda: self.engine.add_person(person, addresses=addresses),  # noqa: B023
             ) is None:  # fmt: skip
                 self.add_person(person, [])
+        if data.draw(st.booleans(), "start with a shared list"):
+            members = data.draw(st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=3))
+            self.create_list(PERSONS[-1], LIST_IDS[0], members)
+            kind = data.draw(st.sampled_from((Kind.BLOCK, Kind.MUTE)), "kind")
+            self.subscribe(PERSONS[0], LIST_IDS[0], kind)
 
     @rule(
         person=mostly((LATE,), (PERSONS[0], "not a person id")),
