@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nocontact.core.errors import InvalidInput, ListExists, UnknownList, UnknownPerson
-from nocontact.core.model import Item, Kind, Outcome
+from nocontact.core.model import Action, Interaction, Item, Kind, Outcome
 from nocontact.engine import Engine
 
 from .conftest import EngineFactory
@@ -118,8 +118,9 @@ def test_batch_reads_honour_lists(world: Engine) -> None:
     assert world.audience("alex", ["sam", "kim"]) == ["kim"]
     items = [Item("1", author="kim", quoted="sam"), Item("2", author="kim")]
     assert [v.outcome for v in world.visible("alex", items)] == ["hide", "show"]
-    many = world.decide_many([])
-    assert many == []
+    checks = [Interaction("sam", Action.CALL, "alex"), Interaction("kim", Action.CALL, "alex"),
+              Interaction("alex", Action.MESSAGE, "+1 415 555 0123")]  # fmt: skip
+    assert [d.outcome for d in world.decide_many(checks)] == ["drop", "deliver", "deny"]
 
 
 def test_list_mute_hides_from_owner_only(world: Engine) -> None:

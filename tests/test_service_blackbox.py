@@ -109,6 +109,33 @@ def test_cli_url(server: Server) -> None:
     assert bad.exit_code == 2 and "self_boundary" in bad.output
 
 
+def test_cli_url_lists_import_export(server: Server, tmp_path: Path) -> None:
+    """`nocontact --url ... list/import/export` work on the running server, problems included."""
+    run = CliRunner().invoke
+    args = ["--url", server.url, "--key", server.key]
+    for person in ("olga", "cleo", "spammy"):
+        assert run(main, [*args, "person", "add", person]).exit_code == 0
+    made = run(main, [*args, "list", "create", "cleo", "Spam", "--id", "spamlist"])
+    assert made.exit_code == 0, made.output
+    assert run(main, [*args, "list", "add", "spamlist", "spammy", "+1 415 555 0166"]).exit_code == 0
+    assert run(main, [*args, "list", "subscribe", "olga", "spamlist"]).exit_code == 0
+    assert "outcome:    drop" in run(main, [*args, "decide", "spammy", "message", "olga"]).output
+    shown = run(main, [*args, "list", "show", "spamlist"]).output
+    assert "tel:+14155550166" in shown and "spammy" in shown
+    assert run(main, [*args, "list", "remove", "spamlist", "+1 415 555 0166"]).exit_code == 0
+    assert "spamlist" in run(main, [*args, "list", "subscriptions", "olga"]).output
+    blocks = tmp_path / "blocks.csv"
+    blocks.write_text("Account address\r\n@Troll@Mastodon.Social\r\nnot-a-handle\r\n")
+    bad = run(main, [*args, "import", str(blocks), "--owner", "olga"])
+    assert bad.exit_code == 2 and "import_rejected" in bad.output
+    assert f"{blocks}:3:" in bad.output
+    blocks.write_text("Account address\r\n@Troll@Mastodon.Social\r\n")
+    good = run(main, [*args, "import", str(blocks), "--owner", "olga"])
+    assert good.exit_code == 0 and "imported 1 rows" in good.output
+    out = run(main, [*args, "export", "--owner", "olga", "--format", "mastodon-blocks"]).output
+    assert out == "Account address\ntroll@mastodon.social\n"
+
+
 def test_events_stream_live(server: Server) -> None:
     """A live subscriber gets each new write as a server-sent event."""
     headers = {"authorization": f"Bearer {server.key}", "accept": "text/event-stream"}

@@ -1,8 +1,8 @@
 """``nocontact list``, ``nocontact import`` and ``nocontact export``.
 
 Registered on the ``nocontact`` group by :mod:`nocontact.cli`. They work on
-the local database file (``--db``); a running server offers the same through
-the ``/v1/lists``, ``/v1/import`` and ``/v1/export`` endpoints.
+the local database file (``--db``), or with ``--url`` on a running server
+through ``/v1/lists``, ``/v1/import`` and ``/v1/export``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import Progress
@@ -19,17 +20,23 @@ from .cli import State, domain_errors, main
 from .core.errors import ImportRejected, InvalidInput
 from .engine_lists import ListInfo, Subscription
 from .interop.apply import EXPORT_FORMATS, MODES, export_file, import_file
-from .interop.rows import FORMATS, MAX_IMPORT_BYTES
+from .interop.rows import FORMATS, MAX_IMPORT_BYTES, decode
+
+if TYPE_CHECKING:  # the HTTP client is imported only when --url is given
+    from .service.list_schemas import ListOut, SubscriptionOut
 
 #: Files with more rows than this show a progress bar.
 PROGRESS_FROM = 5_000
 
 
-def _local(state: State) -> None:
-    if state.url:
-        raise InvalidInput(
-            "this command works on a local --db; a server offers /v1/lists, /v1/import, /v1/export"
-        )
+def _info(out: ListOut) -> ListInfo:
+    return ListInfo(out.id, out.name, out.curator, out.members, out.deleted, out.applies,
+                    out.revision)  # fmt: skip
+
+
+def _sub(out: SubscriptionOut) -> Subscription:
+    return Subscription(out.id, out.owner, out.list, out.list_name, out.kind, out.applies,
+                        out.revision)  # fmt: skip
 
 
 def list_data(info: ListInfo) -> dict[str, object]:
@@ -80,9 +87,12 @@ def list_create(
     state: State, curator: str, name: str, list_id: str | None, members: tuple[str, ...]
 ) -> None:
     """CURATOR creates a list called NAME."""
-    _local(state)
-    with state.engine() as engine:
-        info = engine.create_list(curator, name, list_id=list_id, members=members)
+    if state.url:
+        with state.remote() as api:
+            info = _info(api.create_list(curator, name, list_id=list_id, members=members))
+    else:
+        with state.engine() as engine:
+            info = engine.create_list(curator, name, list_id=list_id, members=members)
     state.emit(list_data(info), list_line(info))
 
 
@@ -93,10 +103,14 @@ def list_create(
 @domain_errors
 def list_add(state: State, list_id: str, members: tuple[str, ...]) -> None:
     """Add MEMBERS (person ids or addresses) to a list: every subscriber is covered at once."""
-    _local(state)
-    with state.engine() as engine:
-        revision = engine.add_list_members(list_id, members)
-        info = engine.shared_list(list_id)
+    if state.url:
+        with state.remote() as api:
+            revision = api.add_list_members(list_id, members).revision
+            info = _info(api.get_list(list_id))
+    else:
+        with state.engine() as engine:
+            revision = engine.add_list_members(list_id, members)
+            info = engine.shared_list(list_id)
     state.emit({**list_data(info), "revision": revision}, list_line(info))
 
 
@@ -107,10 +121,15 @@ def list_add(state: State, list_id: str, members: tuple[str, ...]) -> None:
 @domain_errors
 def list_remove(state: State, list_id: str, members: tuple[str, ...]) -> None:
     """Remove MEMBERS from a list."""
-    _local(state)
-    with state.engine() as engine:
-        revision = engine.remove_list_members(list_id, members)
-        info = engine.shared_list(list_id)
+    if state.url:
+        with state.remote() as api:
+            for member in members:
+                revision = api.remove_list_member(list_id, member).revision
+            info = _info(api.get_list(list_id))
+    else:
+        with state.engine() as engine:
+            revision = engine.remove_list_members(list_id, members)
+            info = engine.shared_list(list_id)
     state.emit({**list_data(info), "revision": revision}, list_line(info))
 
 
@@ -120,10 +139,14 @@ def list_remove(state: State, list_id: str, members: tuple[str, ...]) -> None:
 @domain_errors
 def list_show(state: State, list_id: str) -> None:
     """A list and its members."""
-    _local(state)
-    with state.engine() as engine:
-        info = engine.shared_list(list_id)
-        members = engine.list_members(list_id)
+    if state.url:
+        with state.remote() as api:
+            info = _info(api.get_list(list_id))
+            members = api.list_members(list_id)
+    else:
+        with state.engine() as engine:
+            info = engine.shared_list(list_id)
+            members = engine.list_members(list_id)
     text = "\n".join([list_line(info), *(f"  {m}" for m in members)])
     state.emit({**list_data(info), "member_ids": members}, text)
 
@@ -137,9 +160,12 @@ def list_show(state: State, list_id: str) -> None:
 @domain_errors
 def list_subscribe(state: State, owner: str, list_id: str, kind: str) -> None:
     """OWNER blocks (or mutes) everyone on the list, as it changes."""
-    _local(state)
-    with state.engine() as engine:
-        sub = engine.subscribe(owner, list_id, kind)
+    if state.url:
+        with state.remote() as api:
+            sub = _sub(api.subscribe(owner, list_id, kind))
+    else:
+        with state.engine() as engine:
+            sub = engine.subscribe(owner, list_id, kind)
     state.emit(_sub_data(sub), sub_line(sub))
 
 
@@ -150,9 +176,12 @@ def list_subscribe(state: State, owner: str, list_id: str, kind: str) -> None:
 @domain_errors
 def list_unsubscribe(state: State, owner: str, list_id: str) -> None:
     """End OWNER's subscription (also to a deleted list)."""
-    _local(state)
-    with state.engine() as engine:
-        revision = engine.unsubscribe(owner, list_id)
+    if state.url:
+        with state.remote() as api:
+            revision = api.unsubscribe(owner, list_id).revision
+    else:
+        with state.engine() as engine:
+            revision = engine.unsubscribe(owner, list_id)
     state.emit({"owner": owner, "list": list_id, "revision": revision},
                f"{owner} no longer subscribes to {list_id}")  # fmt: skip
 
@@ -163,9 +192,12 @@ def list_unsubscribe(state: State, owner: str, list_id: str) -> None:
 @domain_errors
 def list_subscriptions(state: State, owner: str) -> None:
     """OWNER's subscriptions, including to lists that no longer apply."""
-    _local(state)
-    with state.engine() as engine:
-        subs = engine.subscriptions(owner)
+    if state.url:
+        with state.remote() as api:
+            subs = [_sub(x) for x in api.subscriptions(owner).subscriptions]
+    else:
+        with state.engine() as engine:
+            subs = engine.subscriptions(owner)
     state.emit([_sub_data(s) for s in subs], "\n".join(map(sub_line, subs)) or "(none)")
 
 
@@ -175,9 +207,12 @@ def list_subscriptions(state: State, owner: str) -> None:
 @domain_errors
 def list_delete(state: State, list_id: str) -> None:
     """Delete a list: it stops applying; subscribers still see it until they unsubscribe."""
-    _local(state)
-    with state.engine() as engine:
-        revision = engine.delete_list(list_id)
+    if state.url:
+        with state.remote() as api:
+            revision = api.delete_list(list_id).revision
+    else:
+        with state.engine() as engine:
+            revision = engine.delete_list(list_id)
     state.emit({"list": list_id, "revision": revision}, f"deleted {list_id}")
 
 
@@ -188,9 +223,12 @@ def list_delete(state: State, list_id: str) -> None:
 @domain_errors
 def list_suspend(state: State, curator: str, lift: bool) -> None:
     """Suspend a CURATOR: every list they keep stops applying until reinstated."""
-    _local(state)
-    with state.engine() as engine:
-        revision = engine.suspend_curator(curator, not lift)
+    if state.url:
+        with state.remote() as api:
+            revision = api.suspend_curator(curator, not lift).revision
+    else:
+        with state.engine() as engine:
+            revision = engine.suspend_curator(curator, not lift)
     text = f"{curator} reinstated" if lift else f"{curator} suspended: their lists stop applying"
     state.emit({"curator": curator, "suspended": not lift, "revision": revision}, text)
 
@@ -246,10 +284,25 @@ def import_command(
       nocontact import contacts.vcf --owner alex
       nocontact import backup.jsonl
     """
-    _local(state)
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise InvalidInput(f"{path} is larger than {MAX_IMPORT_BYTES} bytes", field="path")
     content = path.read_bytes()
+    if state.url:
+        text = "\n".join(decode(content)) + "\n"
+        options = {"format": fmt, "owner": owner, "mode": mode, "kind": kind,
+                   "region": state.config.region, "platform": platform}  # fmt: skip
+        from .client import ProblemError
+
+        with state.remote() as api:
+            try:
+                out = api.import_content(text, **options)
+            except ProblemError as problem:
+                for row in problem.problem.rows or []:
+                    click.secho(f"{path}:{row.line}: {row.detail}", fg="red", err=True)
+                raise
+        data = {"format": out.format, "rows": out.rows, "revision": out.revision}
+        state.emit(data, f"imported {out.rows} rows ({out.format}) at revision {out.revision}")
+        return
     show = not state.as_json and content.count(b"\n") > PROGRESS_FROM and sys.stderr.isatty()
     try:
         with state.engine() as engine, _progress(show) as progress:
@@ -285,9 +338,12 @@ def export_command(state: State, fmt: str, owner: str | None, output: Path | Non
       nocontact export -o backup.jsonl
       nocontact export --owner alex --format mastodon-blocks -o blocks.csv
     """
-    _local(state)
-    with state.engine() as engine:
-        text = export_file(engine, fmt, owner=owner)
+    if state.url:
+        with state.remote() as api:
+            text = api.export(fmt, owner=owner).content
+    else:
+        with state.engine() as engine:
+            text = export_file(engine, fmt, owner=owner)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import vobject
-
 from nocontact.core.addresses import AddressKind, parse_address
 from nocontact.core.errors import InvalidAddress
 
@@ -36,6 +34,8 @@ def _name(card: Any) -> str | None:
 
 
 def parse_vcards(lines: list[str], region: str = "US") -> Parsed:
+    import vobject  # imported when a vCard is read: it takes a moment
+
     out = Parsed()
     starts = _card_lines(lines)
     text = "\r\n".join(lines) + "\r\n"
