@@ -66,8 +66,8 @@ def records(engine: Engine, owner: str | None = None) -> Iterator[dict[str, Any]
     for sub in state.subscriptions:
         yield {"type": "subscription", "owner": sub.owner, "list": sub.list_id,
                "kind": sub.kind.value}  # fmt: skip
-    for b in state.boundaries:
-        yield _boundary(b)
+    for b in sorted(state.boundaries, key=lambda b: (b.owner, b.target, b.kind, b.starts)):
+        yield _boundary(b)  # in a stable order: two exports of the same state are equal
     for who, contact in state.contacts:
         yield {"type": "contact", "owner": who, "contact": contact}
     for who, key, value in state.settings:
