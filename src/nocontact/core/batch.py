@@ -182,7 +182,7 @@ def _view(
                 index.drop_dead(some, one, toward_one)
             own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
             shown[near] = show_table()[own, other]
-    if index.lists:
+    if index.lists.by_owner:
         shown &= ~_list_hidden(index, one, many, viewer_acts=viewer_acts)
     if not index.has_overlay():
         return shown

@@ -147,7 +147,7 @@ def decide_parties(
             consider(boundary, Direction.INBOUND, target)
     for boundary in index.between(actor, target):
         consider(boundary, Direction.OUTBOUND, actor)
-    if index.lists:  # shared lists the target or the actor subscribed to
+    if index.lists.by_owner:  # shared lists the target or the actor subscribed to
         for sub in index.lists.holding(target.principal, (actor.principal, actor.address)):
             consider(sub, Direction.INBOUND, target)
         for sub in index.lists.holding(actor.principal, (target.principal, target.address)):
@@ -195,7 +195,7 @@ def visible(
             found = parties[name] = index.resolve(name)
         return found
 
-    by_list = _hidden_by_lists(index, me, items, party) if index.lists else None
+    by_list = _hidden_by_lists(index, me, items, party) if index.lists.by_owner else None
     out: list[Visibility] = []
     for item in items:
         verdict = Visibility(item.id, Outcome.SHOW)

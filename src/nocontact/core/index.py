@@ -77,8 +77,10 @@ class Index:
         self.edges = Edges.empty()
         #: Pairs (owner << 32 | target) whose edge was removed since ``edges`` was built.
         self._dead: set[int] = set()
-        #: Shared lists and their subscriptions (never expanded into edges).
+        #: Shared lists and their subscriptions (never expanded into edges); the
+        #: owners with one, tested first on the hot path (empty: lists change nothing).
         self.lists = Lists()
+        self._list_owners = self.lists.by_owner
 
     # -- interning --------------------------------------------------------
 
@@ -439,7 +441,8 @@ class Index:
         not_plain = self._not_plain
         if not_plain and (a in not_plain or b in not_plain):
             return False
-        if self.lists and not self.lists.quiet((a, None), (b, None)):
+        owners = self._list_owners  # two dict lookups when either has a list subscription
+        if owners and (a in owners or b in owners) and not self.lists.quiet((a, None), (b, None)):
             return False
         sig = self.edges.signatures
         try:
@@ -461,7 +464,7 @@ class Index:
         a = np.fromiter(map(get, actors, repeat(-1)), np.int64, len(actors))
         b = np.fromiter(map(get, targets, repeat(-1)), np.int64, len(targets))
         known = (a >= 0) & (b >= 0) & ~(self.not_plain_mask(a) | self.not_plain_mask(b))
-        if self.lists:  # pairs with a subscriber: quiet only if no list applies
+        if self._list_owners:  # pairs with a subscriber: quiet only if no list applies
             subscribed = self.lists.subscriber_mask(a) | self.lists.subscriber_mask(b)
             for i in np.flatnonzero(known & subscribed).tolist():
                 known[i] = self.lists.quiet((int(a[i]), None), (int(b[i]), None))
@@ -479,7 +482,12 @@ class Index:
         """True proves that no boundary holds between ``a`` and ``b``, either way."""
         if self.touched(a) or self.touched(b):
             return False
-        if self.lists and not self.lists.quiet((a.principal, a.address), (b.principal, b.address)):
+        owners = self._list_owners
+        if (
+            owners
+            and (a.principal in owners or b.principal in owners)
+            and not self.lists.quiet((a.principal, a.address), (b.principal, b.address))
+        ):
             return False
         p, q = a.principal, b.principal
         if p is None or q is None or not self.edges.maybe(p, q):
@@ -488,7 +496,7 @@ class Index:
 
     def isolated(self, party: Party) -> bool:
         """True proves that ``party`` takes part in no boundary at all."""
-        if self.touched(party) or (self.lists and self.lists.involved(party.principal)):
+        if self.touched(party) or (self._list_owners and self.lists.involved(party.principal)):
             return False
         p = party.principal
         return p is None or not (self.edges.row(p)[0].size or self.edges.column(p)[0].size)

@@ -120,7 +120,9 @@ class Lists:
         self.lists: dict[str, SharedList] = {}
         self.suspended: set[str] = set()  # curators whose lists stop applying
         self.subscriptions: dict[str, ListBoundary] = {}
-        self._of_owner: dict[int, list[ListBoundary]] = {}
+        #: Owner number -> subscriptions. Never replaced, only changed: the index
+        #: keeps a reference to test it on the hot path (an empty dict: no lists).
+        self.by_owner: dict[int, list[ListBoundary]] = {}
         #: List id -> owner number -> subscription: the list's subscribers.
         self._subscribers: dict[str, dict[int, ListBoundary]] = {}
         #: The owners with a subscription, as flags by number (batch reads).
@@ -129,7 +131,7 @@ class Lists:
 
     def __bool__(self) -> bool:
         """Whether any subscription exists: without one, lists change no decision."""
-        return bool(self._of_owner)
+        return bool(self.by_owner)
 
     # -- writes --------------------------------------------------------------------
 
@@ -172,7 +174,7 @@ class Lists:
     def subscribe(self, sub: ListBoundary, owner: int) -> None:
         self.unsubscribe_owner(sub.list_id, owner)
         self.subscriptions[sub.id] = sub
-        self._of_owner.setdefault(owner, []).append(sub)
+        self.by_owner.setdefault(owner, []).append(sub)
         self._subscribers.setdefault(sub.list_id, {})[owner] = sub
         self._flag(owner, True)
         self._by_kind.clear()
@@ -183,11 +185,11 @@ class Lists:
         if sub is None:
             return None
         del self.subscriptions[sub.id]
-        left = [s for s in self._of_owner[owner] if s.id != sub.id]
+        left = [s for s in self.by_owner[owner] if s.id != sub.id]
         if left:
-            self._of_owner[owner] = left
+            self.by_owner[owner] = left
         else:
-            del self._of_owner[owner]
+            del self.by_owner[owner]
             self._flag(owner, False)
         self._by_kind.clear()
         return sub
@@ -207,13 +209,13 @@ class Lists:
 
     def of_owner(self, owner: int | None) -> list[ListBoundary]:
         """Every subscription of ``owner``, applying or not."""
-        return self._of_owner.get(owner, []) if owner is not None else []
+        return self.by_owner.get(owner, []) if owner is not None else []
 
     def holding(self, owner: int | None, other: Iterable[int | None]) -> Iterator[ListBoundary]:
         """The owner's subscriptions that apply to ``other`` (its person and address numbers)."""
         if owner is None:
             return
-        subs = self._of_owner.get(owner)
+        subs = self.by_owner.get(owner)
         if not subs:
             return
         numbers = [n for n in other if n is not None and n != owner]
@@ -227,7 +229,7 @@ class Lists:
         self, owner: int | None, other: tuple[int | None, int | None], kinds: frozenset[Kind]
     ) -> ListBoundary | None:
         """The owner's first applying subscription of one of ``kinds`` that covers ``other``."""
-        subs = self._of_owner.get(owner) if owner is not None else None
+        subs = self.by_owner.get(owner) if owner is not None else None
         if not subs:
             return None
         p, a = other
@@ -249,7 +251,7 @@ class Lists:
 
         Each side is its (person, address) numbers.
         """
-        of_owner = self._of_owner
+        of_owner = self.by_owner
         if a[0] in of_owner and self.first_holding(a[0], b, _ALL_KINDS) is not None:
             return False
         return not (b[0] in of_owner and self.first_holding(b[0], a, _ALL_KINDS) is not None)
@@ -258,7 +260,7 @@ class Lists:
         """Whether ``principal`` subscribes to a list, or is on a list someone subscribes to."""
         if principal is None:
             return False
-        if principal in self._of_owner:
+        if principal in self.by_owner:
             return True
         return any(
             principal in self.lists[list_id].covered
