@@ -274,7 +274,7 @@ class Engine(ListCommands, InteropReads):
             index.settings[(str(row["owner"]), str(row["key"]))] = str(row["value"])
         for row in snapshot.rows("emergencies"):
             index.emergencies[str(row["owner"])] = float(str(row["at"]))
-        self._load_lists(snapshot)
+        self._load_lists(index, snapshot)
 
     def checkpoint(self) -> None:
         """Fold the overlay into edges and save them, so the next open is fast."""

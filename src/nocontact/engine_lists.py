@@ -55,6 +55,17 @@ class Subscription:
 class ListCommands:
     """Mixed into ``Engine``: shared lists (see the module docstring)."""
 
+    #: The methods that write: the engine wraps them like its own writes.
+    WRITES = (
+        "create_list",
+        "add_list_members",
+        "remove_list_members",
+        "subscribe",
+        "unsubscribe",
+        "delete_list",
+        "suspend_curator",
+    )
+
     if TYPE_CHECKING:
         _index: Index
         _lock: threading.RLock
@@ -77,8 +88,9 @@ class ListCommands:
 
     # -- loading ---------------------------------------------------------------------
 
-    def _load_lists(self, snapshot: Snapshot) -> None:
-        lists = self._index.lists
+    def _load_lists(self, index: Index, snapshot: Snapshot) -> None:
+        """File every list, member, subscription and suspension into ``index`` (being built)."""
+        lists = index.lists
         for row in snapshot.rows("lists"):
             lists.add_list(
                 SharedList(
@@ -90,44 +102,27 @@ class ListCommands:
                 )
             )
         for row in snapshot.rows("list_members"):
-            self._file_member(str(row["list_id"]), str(row["member"]), add=True)
+            _file_member(index, str(row["list_id"]), str(row["member"]), add=True)
         for row in snapshot.rows("list_subscriptions"):
-            sub = self._subscription_boundary(
+            sub = _subscription_boundary(
+                index,
                 str(row["id"]),
                 str(row["owner"]),
                 str(row["list_id"]),
                 Kind(str(row["kind"])),
                 float(str(row["created"])),
             )
-            lists.subscribe(sub, self._index.intern(sub.owner))
+            lists.subscribe(sub, index.intern(sub.owner))
         for row in snapshot.rows("curator_suspensions"):
             lists.set_suspended(str(row["curator"]), True)
 
     def _file_member(self, list_id: str, member: str, *, add: bool) -> None:
-        index = self._index
-        parsed = index.parse(member) if not is_person_id(member) else None
-        number = index.intern(member, parsed)
-        holder = index.person_of(member) if parsed is not None else None
-        person = index.intern(holder) if holder is not None else None
-        if add:
-            index.lists.add_member(list_id, number, person)
-        else:
-            index.lists.remove_member(list_id, number, person)
+        _file_member(self._index, list_id, member, add=add)
 
     def _subscription_boundary(
         self, sub_id: str, owner: str, list_id: str, kind: Kind, created: float, revision: int = 0
     ) -> ListBoundary:
-        shared = self._index.lists.lists[list_id]
-        return ListBoundary(
-            id=sub_id,
-            owner=owner,
-            kind=kind,
-            target=LIST_PREFIX + list_id,
-            starts=created,
-            revision=revision,
-            list_id=list_id,
-            list_name=shared.name,
-        )
+        return _subscription_boundary(self._index, sub_id, owner, list_id, kind, created, revision)
 
     # -- writes ------------------------------------------------------------------------
 
@@ -364,3 +359,36 @@ class ListCommands:
             sub.id, sub.owner, sub.list_id, sub.list_name, sub.kind,
             self._index.lists.active(sub.list_id), self._revision,
         )  # fmt: skip
+
+
+def _file_member(index: Index, list_id: str, member: str, *, add: bool) -> None:
+    """File (or unfile) one member: its number, and the person an address is linked to."""
+    parsed = index.parse(member) if not is_person_id(member) else None
+    number = index.intern(member, parsed)
+    holder = index.person_of(member) if parsed is not None else None
+    person = index.intern(holder) if holder is not None else None
+    if add:
+        index.lists.add_member(list_id, number, person)
+    else:
+        index.lists.remove_member(list_id, number, person)
+
+
+def _subscription_boundary(
+    index: Index,
+    sub_id: str,
+    owner: str,
+    list_id: str,
+    kind: Kind,
+    created: float,
+    revision: int = 0,
+) -> ListBoundary:
+    return ListBoundary(
+        id=sub_id,
+        owner=owner,
+        kind=kind,
+        target=LIST_PREFIX + list_id,
+        starts=created,
+        revision=revision,
+        list_id=list_id,
+        list_name=index.lists.lists[list_id].name,
+    )
