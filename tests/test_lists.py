@@ -8,7 +8,7 @@ from nocontact.core.errors import InvalidInput, ListExists, UnknownList, Unknown
 from nocontact.core.model import Action, Interaction, Item, Kind, Outcome
 from nocontact.engine import Engine
 
-from .conftest import EngineFactory
+from .conftest import EngineFactory, FakeClock
 
 
 @pytest.fixture
@@ -187,3 +187,12 @@ def test_subscribing_twice_changes_nothing(world: Engine) -> None:
     revision = world.revision
     sub = world.subscribe("alex", "spam", Kind.BLOCK)
     assert world.revision == revision and sub.applies
+
+
+def test_lists_pause_in_the_emergency_window(world: Engine, clock: FakeClock) -> None:
+    """After the owner calls emergency services, list blocks pause for calls, like patterns."""
+    world.record_emergency("alex")
+    assert world.check("sam", "call", "alex").outcome == "deliver"
+    assert world.check("sam", "message", "alex").outcome == "drop"
+    clock.advance(2 * 3600 + 1)
+    assert world.check("sam", "call", "alex").outcome == "drop"
