@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from nocontact.core.errors import ImportRejected, InvalidInput, NocontactError
 from nocontact.core.model import Boundary, Kind
@@ -261,7 +260,7 @@ def export_file(engine: Engine, fmt: str = "json", *, owner: str | None = None) 
         )
     if owner is None:
         raise InvalidInput("a Mastodon export is one owner's: give owner", field="owner")
-    found: list[Any] = engine.boundaries(owner)
+    found = engine.boundaries(owner)
     if fmt == "mastodon-domains":
         return mastodon.write_domains(b for b in found if b.kind is Kind.BLOCK)
     kind = Kind.MUTE if fmt == "mastodon-mutes" else Kind.BLOCK
