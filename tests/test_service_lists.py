@@ -67,6 +67,8 @@ def test_list_lifecycle(spam: Api) -> None:
     assert decide(spam, "sam", "alex")["outcome"] == "deliver"
     ok(spam.delete("/v1/curators/cara/suspension"))
     assert decide(spam, "sam", "alex")["outcome"] == "drop"
+    curated = ok(spam.get("/v1/persons/cara/lists"))["lists"]
+    assert [(x["id"], x["members"], x["applies"]) for x in curated] == [("spam", 2, True)]
     ok(spam.delete("/v1/lists/spam"))
     subs = ok(spam.get("/v1/persons/alex/subscriptions"))["subscriptions"]
     assert [(s["list"], s["applies"]) for s in subs] == [("spam", False)]

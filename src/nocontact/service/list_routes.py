@@ -81,6 +81,12 @@ async def subscriptions(call: Call) -> ls.SubscriptionsOut:
     return ls.SubscriptionsOut([ls.subscription_out(x) for x in found], revision)
 
 
+async def curated(call: Call) -> ls.ListsOut:
+    engine = await call.service.fresh(call.query.get("min_revision"))
+    revision = engine.revision
+    return ls.ListsOut([ls.list_out(i) for i in engine.lists_of(call.path["id"])], revision)
+
+
 async def suspend(call: Call) -> s.RevisionOut:
     curator = call.path["id"]
     return s.RevisionOut(await call.service.write(lambda e: e.suspend_curator(curator, True)))
@@ -144,6 +150,9 @@ LIST_ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/persons/{id}/subscriptions", "listSubscriptions",
           "The person's list subscriptions, including to lists that no longer apply",
           subscriptions, ls.SubscriptionsOut, query=(MIN_REVISION,)),
+    Route("GET", "/v1/persons/{id}/lists", "listCuratedLists",
+          "The lists the person curates, deleted ones included",
+          curated, ls.ListsOut, query=(MIN_REVISION,)),
     Route("PUT", "/v1/curators/{id}/suspension", "suspendCurator",
           "Suspend a curator: every list they keep stops applying", suspend, s.RevisionOut),
     Route("DELETE", "/v1/curators/{id}/suspension", "reinstateCurator",

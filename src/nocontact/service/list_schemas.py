@@ -61,6 +61,11 @@ class ListOut(msgspec.Struct):
     revision: int
 
 
+class ListsOut(msgspec.Struct):
+    lists: list[ListOut]
+    revision: int
+
+
 class MemberPage(msgspec.Struct):
     members: list[str]
     #: Pass as ``after`` for the next page; null on the last page.
