@@ -126,6 +126,8 @@ class RDecision:
     note: str | None
     until: float | None
     boundary_id: str | None
+    #: The actor's own strongest boundary: the only one explained to the actor.
+    explained_to_actor: str | None = None
     #: Every boundary that held and covered (after the emergency pause), for invariants.
     holding: tuple[Holding, ...] = ()
     emergency: bool = False
@@ -133,6 +135,11 @@ class RDecision:
 
 _SEVERITY = {o: i for i, o in enumerate(OUTCOME_SEVERITY)}
 _KIND_RANK = {k: i for i, k in enumerate(KIND_PRECEDENCE)}
+
+
+def aim(b: RBoundary) -> str:
+    """Whom a boundary is toward: the person an address stands for, unless scoped to it."""
+    return b.target if b.scope == "address" else (b.target_person or b.target)
 
 
 def default_decision(action: Action, *, emergency: bool = False) -> RDecision:
@@ -436,17 +443,38 @@ class Reference:
         )
 
     def existing(self, spec: RBoundary, now: float) -> RBoundary | None:
-        """The boundary that makes ``spec`` a repeat: identical but for id and start,
-        not ended, and in force no later than ``spec`` would be."""
+        """The owner's boundary, not ended, of ``spec``'s kind and scope toward the same one."""
         for b in self.boundaries:
             if (
                 b.owner == spec.owner
                 and b.alive(now)
-                and b.same_as(spec)
-                and b.starts <= spec.starts
+                and b.kind is spec.kind
+                and b.scope == spec.scope
+                and aim(b) == aim(spec)
             ):
                 return b
         return None
+
+    def put(self, spec: RBoundary, now: float) -> tuple[str, RBoundary]:
+        """Set ``spec``: ``created``, or the one boundary of its aim ``updated`` or ``unchanged``.
+
+        Setting again keeps the id and a start already in force; a pledge's end
+        only ever moves later (it ends early only through its cool-down).
+        """
+        b = self.existing(spec, now)
+        if b is None:
+            return "created", spec
+        ends = spec.ends
+        if b.kind is Kind.PLEDGE:
+            ends = None if b.ends is None or spec.ends is None else max(spec.ends, b.ends)
+        starts = b.starts if b.starts <= now else min(b.starts, spec.starts)
+        new = replace(spec, id=b.id, starts=starts, ends=ends)
+        if new == b:
+            return "unchanged", b
+        if new.ends is not None and not new.ends > new.starts:
+            raise Invalid("a boundary must end after it starts")
+        self.boundaries[self.boundaries.index(b)] = new
+        return "updated", new
 
     def add_boundary(self, boundary: RBoundary) -> None:
         assert boundary.id and all(b.id != boundary.id for b in self.boundaries)
@@ -541,7 +569,9 @@ class Reference:
         for b in self.boundaries:
             if not b.holds(at) or not b.covers(action):
                 continue
-            if b.scope.startswith("platform:") and b.scope[len("platform:") :] != platform:
+            # A decision that names no platform honours every platform's boundaries.
+            scoped = b.scope[len("platform:") :] if b.scope.startswith("platform:") else None
+            if scoped is not None and platform is not None and scoped != platform:
                 continue
             if b.owner == target.principal:
                 if b.target.startswith(PATTERN):
@@ -623,6 +653,7 @@ class Reference:
             note=b.note if space else None,
             until=b.ends if space else None,
             boundary_id=b.id,
+            explained_to_actor=min(own, key=key).boundary.id if own else None,
             holding=tuple(holding),
         )
 

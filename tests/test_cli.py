@@ -33,7 +33,9 @@ def test_block_then_decide(run: Invoke) -> None:
     added = run("boundary", "add", "alex", "sam", "--kind", "block")
     assert added.exit_code == 0 and "block -> sam" in added.output
     out = run("decide", "+1 415 555 0123", "call", "alex").output
-    assert "outcome:    drop" in out and "actor sees: sent" in out and "you blocked sam" in out
+    assert "outcome:    drop" in out and "actor sees: delivered" in out and "why" not in out
+    out = run("decide", "+1 415 555 0123", "call", "alex", "--viewer", "alex").output
+    assert "actor sees: delivered" in out and "you blocked sam" in out
 
 
 def test_json_output(run: Invoke) -> None:

@@ -25,7 +25,7 @@ def test_list_commands(tmp_path: Path) -> None:
     assert created.exit_code == 0 and "'Spam callers' by cara" in created.output
     assert invoke(db, "list", "add", "spam", "sam", "+1 415 555 0123").exit_code == 0
     assert invoke(db, "list", "subscribe", "alex", "spam").exit_code == 0
-    decided = invoke(db, "decide", "sam", "message", "alex").output
+    decided = invoke(db, "decide", "sam", "message", "alex", "--viewer", "alex").output
     assert "outcome:    drop" in decided and "from the list Spam callers" in decided
     shown = json.loads(invoke(db, "--json", "list", "show", "spam").output)
     assert shown["member_ids"] == ["sam", "tel:+14155550123"]

@@ -46,10 +46,14 @@ def read_rules() -> list[Rule]:
     rules: list[Rule] = []
     kind: Kind | None = None
     columns: list[str] = []
+    tables = True  # False in sections that are not a kind's table
     for line in DOC.read_text(encoding="utf-8").splitlines():
         if line.startswith("## "):
             title = line[3:].strip()
-            kind = None if title == "no boundary" else Kind(title)
+            tables = title == "no boundary" or title in set(Kind)
+            kind = Kind(title) if tables and title != "no boundary" else None
+        elif not tables:
+            continue
         elif line.startswith("| action |"):
             columns = [c.strip() for c in line.strip("|").split("|")][1:]
         elif line.startswith("| `"):

@@ -142,14 +142,16 @@ def test_boundary_problems(api: Api) -> None:
 
 
 def test_decide_and_explanations(api: Api) -> None:
-    """A silent block drops and looks sent; the explanation is only for the owner who asks."""
+    """A silent block drops and looks delivered; the explanation is only for the owner who asks."""
     people(api)
     made = block(api)
     ask = {"actor": "+1 415 555 0123", "action": "call", "target": "alex"}
     plain = api.post("/v1/decide", ask, key="decide", params={"min_revision": made["revision"]})
     body = plain.json()
     assert (
-        body["outcome"] == "drop" and body["actor_sees"] == "sent" and body["explanation"] is None
+        body["outcome"] == "drop"
+        and body["actor_sees"] == "delivered"
+        and body["explanation"] is None
     )
     owner = api.post("/v1/decide", {**ask, "viewer": "alex"}, key="decide").json()
     assert owner["explanation"]["reason"] == "you blocked sam"

@@ -72,7 +72,7 @@ def test_client_drives_the_server(server: Server) -> None:
         api.add_person("sam", addresses=["+1 415 555 0123"])
         made = api.set_boundary("alex", "sam", "block")
         d = api.decide("tel:+14155550123", "call", "alex", min_revision=made.revision)
-        assert (d.outcome, d.actor_sees, d.explanation) == ("drop", "sent", None)
+        assert (d.outcome, d.actor_sees, d.explanation) == ("drop", "delivered", None)
         assert [b.id for b in api.boundaries("alex").items] == [made.id]
         batch = api.decide_batch([{"actor": "sam", "action": "message", "target": "alex"}] * 3)
         assert [x.outcome for x in batch.decisions] == ["drop"] * 3

@@ -15,10 +15,10 @@ from nocontact.service.settings import SETTINGS, load, markdown
 def test_flags_beat_environment_beat_file_beat_default(tmp_path: Path) -> None:
     """A flag beats NOCONTACT_*, which beats the config file, which beats the default."""
     config = tmp_path / "nocontact.toml"
-    config.write_text('port = 9001\nhost = "127.0.0.2"\nworkers = 3\n')
-    env = {"NOCONTACT_PORT": "9002", "NOCONTACT_WORKERS": "2"}
+    config.write_text('port = 9001\nhost = "127.0.0.2"\nregion = "GB"\n')
+    env = {"NOCONTACT_PORT": "9002", "NOCONTACT_REGION": "FR"}
     got = load({"port": 9003}, environ=env, config=config)
-    assert (got.port, got.workers, got.host, got.region) == (9003, 2, "127.0.0.2", "US")
+    assert (got.port, got.region, got.host, got.workers) == (9003, "FR", "127.0.0.2", 1)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nocontact.core.errors import StoreError
+from nocontact.core.errors import StoreChanged, StoreError
 from nocontact.store.base import TABLES, Change, Delete, NewEvent, Put, Store
 from nocontact.store.sqlite import SQLiteStore, default_path, migrations
 
@@ -509,11 +509,18 @@ def test_readers_do_not_take_the_write_lock(tmp_path: Path) -> None:
 
 
 def test_a_second_process_store_sees_and_continues_revisions(tmp_path: Path) -> None:
-    """Two stores on one file (as two processes would) never reuse a revision."""
+    """Two stores on one file (as two processes would) never reuse a revision, and
+    neither commits on a state the other changed until it has read it again."""
     path = tmp_path / "store.db"
     with SQLiteStore.open(path) as one, SQLiteStore.open(path) as two:
         assert one.commit("a", [], [event()]) == 1
+        assert two.written_elsewhere()
+        with pytest.raises(StoreChanged):
+            two.commit("b", [], [event()])
+        two.mark_read()
+        assert not two.written_elsewhere()
         assert two.commit("b", [], [event()]) == 2
+        one.mark_read()
         assert one.commit("c", [], [event()]) == 3
         assert two.revision() == 3
         assert [e.revision for e in two.events()] == [1, 2, 3]

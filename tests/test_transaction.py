@@ -60,3 +60,19 @@ def test_transactions_do_not_nest(engine: Engine) -> None:
     with pytest.raises(InvalidInput):
         nested()
     assert engine.revision == before
+
+
+def test_list_writes_and_imports_catch_up_with_other_writers(make_engine: EngineFactory) -> None:
+    """Two engines on one store: list writes and imports first catch up with the other's."""
+    from nocontact.interop.apply import import_file
+
+    one, two = make_engine("shared.db"), make_engine("shared.db")
+    one.add_person("alex")
+    two.add_person("cara")  # two has not seen alex yet: its writes catch up first
+    two.create_list("cara", "Spam", list_id="spam")
+    two.subscribe("alex", "spam")
+    one.add_list_members("spam", ["+1 415 555 0177"])  # one catches up with the list
+    import_file(two, "+1 415 555 0100\n", owner="alex")
+    assert two.check("+1 415 555 0177", "call", "alex").outcome == "drop"
+    one.refresh()
+    assert one.check("+1 415 555 0100", "call", "alex").outcome == "drop"

@@ -126,7 +126,7 @@ Examples:
   nocontact person add sam --name Sam --address "+1 415 555 0123"
   nocontact person add alex --address acct:chirp:alex
   nocontact boundary add alex sam --kind block
-  nocontact decide sam message alex          # -> drop, Sam sees "sent"
+  nocontact decide sam message alex          # -> drop, Sam sees "delivered"
   nocontact decide "(415) 555-0123" call alex
   nocontact boundary list alex
   nocontact boundary lift b_1234abcd --restore
@@ -464,10 +464,17 @@ def decision_data(d: Decision) -> dict[str, object]:
     "--platform", help="Where it happens (chirp, phone, ...); by default from the address used."
 )
 @click.option("--at", "at", help="Evaluate at this time, ISO 8601 (default: now).")
+@click.option("--viewer", help="Whose view, with their explanation (default: the actor's).")
 @click.pass_obj
 @domain_errors
 def decide(
-    state: State, actor: str, action: str, target: str, platform: str | None, at: str | None
+    state: State,
+    actor: str,
+    action: str,
+    target: str,
+    platform: str | None,
+    at: str | None,
+    viewer: str | None,
 ) -> None:
     """What happens when ACTOR does ACTION toward TARGET, and what each side sees.
 
@@ -476,15 +483,19 @@ def decide(
       nocontact decide sam message alex
       nocontact decide tel:+14155550123 call alex --at 2026-12-24T18:00Z
       nocontact decide alex view_profile sam
+      nocontact decide sam message alex --viewer alex   # with alex's explanation
     """
     when = parse_time(at) if at else None
     if state.url:
         with state.remote() as api:
             moment = datetime.fromtimestamp(when, UTC) if when is not None else None
-            d = remote_decision(api.decide(actor, action, target, platform=platform, at=moment))
+            answer = api.decide(
+                actor, action, target, platform=platform, at=moment, viewer=viewer or actor
+            )
+            d = remote_decision(answer)
     else:
         with state.engine() as engine:
-            d = engine.check(actor, action, target, platform=platform, at=when)
+            d = engine.check(actor, action, target, platform=platform, at=when, viewer=viewer)
     lines = [
         f"outcome:    {d.outcome.value}",
         f"actor sees: {d.actor_sees.value}",
@@ -574,7 +585,7 @@ def _setting_options(func: F) -> F:
     epilog="""\b
 Examples:
   nocontact serve --demo                 # seeded throwaway database, prints a key
-  nocontact serve --port 9000 --workers 2
+  nocontact serve --port 9000 --db /var/lib/nocontact/nocontact.db
   NOCONTACT_PORT=9000 nocontact serve --config /etc/nocontact.toml
 """
 )

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .core.model import KIND_PRECEDENCE, OUTCOME_SEVERITY, Action, Direction, Disclosure, Kind
-from .core.semantics import DEFAULT, Effect, effect
+from .core.semantics import DEFAULT, PRIVACY, Effect, effect
 
 INTRO = """\
 # Semantics: every kind × every action × both directions
@@ -28,16 +28,24 @@ toward its owner (messaging them, viewing their posts, seeing their presence);
 `location`) are asked by the viewer: "may the actor see the target's ...".
 
 `normal` means the actor is shown nothing unusual: the product shows the
-outcome as it is (an item that is hidden simply is not there). `sent` means
-"looks sent, never delivered or read" (for a call: it rings out unanswered;
-for a follow: a request that is never accepted).
+outcome as it is (an item that is hidden simply is not there). `delivered`
+means delivered and never read (for a call: it rings out unanswered). `sent`
+is a follow request or group invitation that waits for approval.
+
+A **silent** block cannot be told apart from privacy: the blocked person sees
+exactly what they would see if the owner had merely turned on the ordinary
+privacy settings listed in "Silent means private" below (a message shows
+`delivered`, never `read` and never a lone `sent`). Only a block whose owner
+chose `unavailable` tells the blocked person anything.
 
 Where several boundaries hold between two people, every one of them, in both
 directions, gives its effect, and the strictest wins: first by outcome
 ({severity}), then by kind ({kinds}), then the actor's own boundary before the
-other side's (so an actor is only ever told about their own), then the quieter
-disclosure. The other side is notified only if no holding boundary says
-otherwise. One rule comes first: when the actor's own boundary stops the
+other side's, then the quieter disclosure. Each person is told only about their
+own boundaries: the explanation a viewer gets is their own strongest boundary
+in the interaction, chosen among theirs alone, whatever the other side holds.
+The other side is notified only if no holding boundary says otherwise. One
+rule comes first: when the actor's own boundary stops the
 interaction (deny, drop, hide, hold, divert, limited), nothing reaches the other
 side, and the decision is the actor's own boundary's alone, so that a pledge or
 a block never reveals whether the other person has blocked them too.
@@ -56,6 +64,9 @@ Beyond the table:
   after the owner contacts emergency services, boundaries on patterns pause for
   inbound calls and SMS; boundaries on a specific person or address stay unless
   the owner opted in.
+- A boundary scoped to one platform holds there; a decision that names no
+  platform (and uses no address that implies one) honours it too, so always
+  pass the platform.
 - Patterns (`pattern:unknown`, `pattern:private`, `pattern:shortcode`,
   `pattern:sender`, `pattern:domain:D`) describe who reaches the owner, so they
   act on the target → owner direction only; limit them with channels.
@@ -86,6 +97,14 @@ def semantics_markdown() -> str:
     out = [INTRO.format(severity=severity, kinds=kinds)]
     out.append("## no boundary\n\n| action | either way |\n|---|---|")
     out += [f"| `{a.value}` | {_cell(DEFAULT[a])} |" for a in Action]
+    out.append(
+        "\n## Silent means private\n\nWhat a silently blocked person sees, action by"
+        " action, and the ordinary privacy setting of the owner's it mimics.\n\n"
+        "| action | the actor sees | as if the owner had |\n|---|---|---|"
+    )
+    for a in Action:
+        shown, setting = PRIVACY[a]
+        out.append(f"| `{a.value}` | `{shown.actor_sees.value}` | {setting} |")
     for kind in Kind:
         columns = _columns(kind)
         out.append(f"\n## {kind.value}\n")

@@ -7,11 +7,12 @@ applied to the index: a rejected or failed write leaves both untouched. Reads
 
 Temporary boundaries need no background job: every decision compares the
 boundary's end with the evaluation time, and the ``boundary_expired`` events
-are written by the next write or the next read of the event log.
+are written by the next write (or ``expire_due``), exactly once among writers.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 import os
@@ -23,14 +24,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Concatenate, ParamSpec, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from .core.addresses import Address, AddressKind, looks_like_address
 from .core.batch import audience_numbers, decide_numbers, shown_numbers
-from .core.decide import LIFT_PERSON_BLOCKS, Policy, audience, decide_parties, visible
+from .core.decide import (
+    LIFT_PERSON_BLOCKS,
+    Policy,
+    audience,
+    decide_parties,
+    visible,
+)
 from .core.edges import (
     Checkpoint,
     edge_code,
@@ -48,6 +55,7 @@ from .core.errors import (
     InvalidInput,
     PersonExists,
     SelfBoundary,
+    StoreChanged,
     UnknownBoundary,
     UnknownPerson,
 )
@@ -76,10 +84,14 @@ from .engine_lists import ListCommands
 from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
 
 I64Array = npt.NDArray[np.int64]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 NOTE_LIMIT = 280
 #: The checkpoint of the index's edges, kept in the store for a fast cold start.
 CHECKPOINT = "edges"
+#: The store's secret that keys plain boundaries' ids.
+ID_SECRET = "boundary_ids"
 #: Decisions with no boundary at all (the revision is filled in per engine).
 DEFAULT_DECISION: dict[str, Decision] = {
     a: Decision(e.outcome, e.actor_sees, e.notify, 0) for a, e in DEFAULT.items()
@@ -131,7 +143,7 @@ def to_instant(value: When, field: str = "at") -> Instant | None:
     return float(value)
 
 
-def boundary_row(b: Boundary, revision: object) -> dict[str, object]:
+def boundary_row(b: Boundary, revision: object, key: bytes = b"") -> dict[str, object]:
     return {
         "id": b.id,
         "owner": b.owner,
@@ -147,7 +159,7 @@ def boundary_row(b: Boundary, revision: object) -> dict[str, object]:
         "on_end": b.on_end.value,
         "target_person": b.target_person,
         "revision": revision,
-        "plain": int(edge_code(b) is not None),
+        "plain": int(edge_code(b, key) is not None),
     }
 
 
@@ -186,6 +198,35 @@ def _check_scope(scope: str | None) -> str:
     )
 
 
+#: How many times a write is tried while other processes keep writing first.
+WRITE_ATTEMPTS = 5
+
+
+def _writes(method: Callable[Concatenate[Engine, P], R]) -> Callable[Concatenate[Engine, P], R]:
+    """A write: catch up with other writers first, and again if one wrote meanwhile.
+
+    The store refuses a commit made on a state another process has changed
+    (``StoreChanged``, nothing written), so no write is validated against an
+    old state: it runs again on the fresh one.
+    """
+
+    def write(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._lock:
+            if self._pending is not None:  # inside ``transaction``: it catches up, once
+                return method(self, *args, **kwargs)
+            for _ in range(WRITE_ATTEMPTS - 1):
+                self.refresh()
+                try:
+                    return method(self, *args, **kwargs)
+                except StoreChanged:
+                    continue
+            self.refresh()
+            return method(self, *args, **kwargs)
+
+    functools.update_wrapper(write, method)  # the method's name and docstring
+    return write
+
+
 class Engine(ListCommands, InteropReads):
     """Boundaries between people, decided on every interaction."""
 
@@ -201,7 +242,9 @@ class Engine(ListCommands, InteropReads):
         self._clock = clock
         self._policy = Policy(emergency_window=self.config.emergency_window)
         self._lock = threading.RLock()
-        self._index = Index(region=self.config.region)
+        #: Keys plain boundaries' ids (see ``plain_id``); made with the database.
+        self._id_key = store.secret(ID_SECRET)
+        self._index = Index(region=self.config.region, id_key=self._id_key)
         self._revision = 0
         self._checkpointed = -1
         self._closed = False
@@ -222,27 +265,47 @@ class Engine(ListCommands, InteropReads):
 
         return cls(SQLiteStore.open(path or default_path()), config=config, clock=clock)
 
+    def written_elsewhere(self) -> bool:
+        """Whether another process wrote to the store since this engine read it (cheap)."""
+        return self._store.written_elsewhere()
+
+    def refresh(self) -> bool:
+        """Catch up with writes another process made to the store; say if there were any.
+
+        One cheap check when nothing changed (a server asks once per request);
+        otherwise the index is rebuilt from the store (from its checkpoint and
+        the rows written since). Writes catch up by themselves.
+        """
+        with self._lock:
+            if not self._store.written_elsewhere():
+                return False
+            self._checkpointed = -1
+            self._load()
+            return True
+
     def _load(self) -> None:
         """Rebuild the index from the store, the plain boundaries from a checkpoint if current."""
+        self._store.mark_read()
         saved = self._store.checkpoint(CHECKPOINT)
         snapshot = self._store.load(skip_plain=saved is not None)
         if saved is not None and saved[0] != snapshot.revision:
             saved, snapshot = None, self._store.load()
         checkpoint = Checkpoint.from_bytes(saved[1]) if saved is not None else None
-        index = self._index
+        # Built aside and swapped in whole: readers never see a half-built index.
+        index = Index(region=self.config.region, id_key=self._id_key)
         if checkpoint is not None:
             for key in checkpoint.keys:  # number every key as the edges do
                 index.intern(key, index.parse(key) if looks_like_address(key) else None)
-        self._load_rows(snapshot, plain=checkpoint is None)
+        self._load_rows(index, snapshot, plain=checkpoint is None)
         if checkpoint is not None:
             index.set_edges(checkpoint.edges)
             index.load_plain_extras(*checkpoint.extras)
             self._checkpointed = snapshot.revision
+        self._index = index
         self._at_revision(snapshot.revision)
 
-    def _load_rows(self, snapshot: Snapshot, *, plain: bool) -> None:
+    def _load_rows(self, index: Index, snapshot: Snapshot, *, plain: bool) -> None:
         """Load every row; with ``plain``, the plain boundaries become edges here."""
-        index = self._index
         for row in snapshot.rows("persons"):
             index.add_person(str(row["id"]), _opt_str(row["name"]))
         for row in snapshot.rows("addresses"):
@@ -255,7 +318,7 @@ class Engine(ListCommands, InteropReads):
         codes: list[int] = []
         for row in snapshot.rows("boundaries"):
             b = boundary_from_row(row)
-            code = edge_code(b) if plain else None
+            code = edge_code(b, self._id_key) if plain else None
             if code is None:
                 index.add_boundary(b)
             else:
@@ -345,6 +408,7 @@ class Engine(ListCommands, InteropReads):
         with self._lock:
             if self._pending is not None:
                 raise InvalidInput("transactions do not nest")
+            self.refresh()
             self._pending = ([], [], self._store.revision() + 1)
             try:
                 yield
@@ -362,7 +426,6 @@ class Engine(ListCommands, InteropReads):
 
     def _reload(self) -> None:
         """Rebuild the index from the store, dropping whatever was applied but not stored."""
-        self._index = Index(region=self.config.region)
         self._checkpointed = -1
         self._load()
 
@@ -371,26 +434,45 @@ class Engine(ListCommands, InteropReads):
         self._revision = revision
         self._defaults = {a: replace(d, revision=revision) for a, d in DEFAULT_DECISION.items()}
 
+    @_writes
+    def expire_due(self) -> int:
+        """Write the end of every boundary whose time has come; return the revision.
+
+        A write, never done by a read: decisions need no such events (they
+        compare each end with the time). Every write does this first; a server
+        calls it before serving the event log.
+        """
+        with self._lock:
+            self._expire_due(self._clock())
+            return self._revision
+
     def _expire_due(self, now: Instant) -> None:
-        """Write the end of every boundary whose time has come (the events only)."""
+        """Write the ends that have come, each exactly once among all writers.
+
+        The store deletes a row only if it still has the end we know, and
+        records an event only for a row it deleted: another engine on the same
+        database that got there first leaves nothing to write.
+        """
         filed = self._index.boundaries
         ended = [filed[i] for i in dict.fromkeys(self._index.due(now)) if i in filed]
         if not ended:
             return
-        events = [NewEvent("boundary_expired", b.ends or now, _ended_data(b)) for b in ended]
-        changes = [Delete("boundaries", {"id": b.id}) for b in ended]
-
-        def apply(_: int) -> None:
-            for b in ended:
-                self._index.remove_boundary(b.id)
-
+        due = [
+            (b.id, b.ends or now, NewEvent("boundary_expired", b.ends or now, _ended_data(b)))
+            for b in ended
+        ]
         try:
-            self._commit("expire_due", changes, events, apply)
+            revision, written = self._store.end_boundaries("expire_due", due)
         except BaseException:
             for b in ended:  # keep the ones still filed due, for the next attempt
                 if b.id in filed:
                     self._index.replace_boundary(b)
             raise
+        # Ended by time either way: here, or by another writer first.
+        for b in ended:
+            self._index.remove_boundary(b.id)
+        if written:
+            self._at_revision(revision)
 
     def _person(self, person: object, field: str = "person") -> str:
         if not isinstance(person, str):
@@ -410,6 +492,7 @@ class Engine(ListCommands, InteropReads):
             )
         return parsed
 
+    @_writes
     def add_person(
         self,
         person: str | None = None,
@@ -452,6 +535,7 @@ class Engine(ListCommands, InteropReads):
             revision = self._commit("add_person", changes, events, apply)
             return self._person_view(person, revision)
 
+    @_writes
     def rename_person(self, person: str, name: str | None) -> Person:
         """Change a display name: boundaries hold on ids, never on names."""
         with self._lock:
@@ -484,7 +568,7 @@ class Engine(ListCommands, InteropReads):
             if b.owner != person
         ]
         changes: list[Change] = [Put("addresses", {"uri": address.uri, "person": person})]
-        changes += [Put("boundaries", boundary_row(b, b.revision)) for b in repoint]
+        changes += [Put("boundaries", boundary_row(b, b.revision, self._id_key)) for b in repoint]
         data = {"person": person, "address": address.uri, "boundaries": [b.id for b in repoint]}
 
         def apply() -> None:
@@ -494,6 +578,7 @@ class Engine(ListCommands, InteropReads):
 
         return changes, [NewEvent("address_linked", now, data)], apply
 
+    @_writes
     def link_address(self, person: str, address: str) -> Person:
         """Give a person one more address. Every ``everywhere`` boundary toward them covers it."""
         with self._lock:
@@ -507,6 +592,7 @@ class Engine(ListCommands, InteropReads):
             revision = self._commit("link_address", changes, events, lambda _: step())
             return self._person_view(person, revision)
 
+    @_writes
     def unlink_address(self, person: str, address: str) -> Person:
         """Take an address away from a person. Boundaries toward the person stay on them."""
         with self._lock:
@@ -524,6 +610,7 @@ class Engine(ListCommands, InteropReads):
             )
             return self._person_view(person, revision)
 
+    @_writes
     def change_address(self, person: str, old: str, new: str) -> Person:
         """A new number or handle for the same person; boundaries on the old one move along."""
         with self._lock:
@@ -541,7 +628,7 @@ class Engine(ListCommands, InteropReads):
             link_changes, link_events, link = self._link_plan(person, after, now)
             changes: list[Change] = [Put("addresses", {"uri": before.uri, "person": None})]
             changes += link_changes
-            changes += [Put("boundaries", boundary_row(b, b.revision)) for b in moved]
+            changes += [Put("boundaries", boundary_row(b, b.revision, self._id_key)) for b in moved]
             data = {
                 "person": person,
                 "old": before.uri,
@@ -577,7 +664,37 @@ class Engine(ListCommands, InteropReads):
         keep_evidence: bool = False,
         on_end: OnEnd | str = OnEnd.DELIVER,
     ) -> Boundary:
-        """Set a boundary from ``owner`` toward ``target``. Setting it twice changes nothing."""
+        """Set a boundary from ``owner`` toward ``target`` (see ``put_boundary``)."""
+        return self.put_boundary(
+            owner, target, kind, scope=scope, channels=channels, starts=starts, ends=ends,
+            duration=duration, disclosure=disclosure, note=note, keep_evidence=keep_evidence,
+            on_end=on_end,
+        )[0]  # fmt: skip
+
+    @_writes
+    def put_boundary(
+        self,
+        owner: str,
+        target: str,
+        kind: Kind | str,
+        *,
+        scope: str | None = None,
+        channels: Iterable[Channel | str] | None = None,
+        starts: When = None,
+        ends: When = None,
+        duration: timedelta | float | None = None,
+        disclosure: Disclosure | str = Disclosure.SILENT,
+        note: str | None = None,
+        keep_evidence: bool = False,
+        on_end: OnEnd | str = OnEnd.DELIVER,
+    ) -> tuple[Boundary, bool]:
+        """Set a boundary, and say whether it was created.
+
+        An owner holds one boundary of a kind toward one person (or address,
+        or pattern) in one scope: setting it again updates that boundary (its
+        note, end, disclosure, channels...) and keeps its id, and setting it
+        again unchanged changes nothing. So lifting it always lifts it.
+        """
         with self._lock:
             now = self._clock()
             self._expire_due(now)
@@ -585,33 +702,69 @@ class Engine(ListCommands, InteropReads):
                 owner, target, kind, scope, channels, starts, ends, duration,
                 disclosure, note, keep_evidence, on_end, now,
             )  # fmt: skip
-            # A repeat: the same boundary, not ended, in force no later than asked.
-            # One asked to take effect earlier than the existing one is a new boundary.
-            for existing in self._index.boundaries_of(spec.owner):
-                if (
-                    _same(existing, spec)
-                    and existing.starts <= spec.starts
-                    and existing.holds_at(max(now, existing.starts))
-                ):
-                    return existing
+            existing = self._same_aim(spec, now)
+            if existing is not None:
+                return self._update_boundary(existing, spec, now), False
             if is_plain(spec) and spec.starts <= now:
                 # A plain boundary's id follows from what it is: the edges need no ids.
                 code = plain_code(spec.kind, spec.disclosure, spec.keep_evidence)
-                boundary = replace(spec, id=plain_id(spec.owner, spec.target, code))
+                boundary = replace(spec, id=plain_id(spec.owner, spec.target, code, self._id_key))
                 found = self._stored(boundary.id)
-                if found is not None:
-                    return found
+                if found is not None:  # kept under its id since a lift re-set it
+                    return found, False
             else:
                 boundary = replace(spec, id="b_" + secrets.token_hex(8))
             revision = self._commit(
                 "set_boundary",
-                [Put("boundaries", boundary_row(boundary, REVISION))],
+                [Put("boundaries", boundary_row(boundary, REVISION, self._id_key))],
                 [NewEvent("boundary_set", now, _set_data(boundary))],
                 lambda r: self._index.add_boundary(replace(boundary, revision=r)),
             )
             if len(self._index.boundaries) > MERGE_AT + self._index.edges.size // 8:
                 self._index.merge()
-            return replace(boundary, revision=revision)
+            return replace(boundary, revision=revision), True
+
+    def _same_aim(self, spec: Boundary, now: Instant) -> Boundary | None:
+        """The owner's boundary, not ended, of ``spec``'s kind and scope toward the same one."""
+        index = self._index
+        candidates = list(index.boundaries_of(spec.owner))
+        aim = _aim(spec)
+        if is_person_id(aim):  # a plain boundary lives as an edge, not in the overlay
+            candidates += index.between(index.resolve(spec.owner), index.resolve(aim))
+        for b in candidates:
+            if (
+                b.kind is spec.kind
+                and b.scope == spec.scope
+                and _aim(b) == aim
+                and (b.ends is None or now < b.ends)
+            ):
+                return self._stored(b.id) or b
+        return None
+
+    def _update_boundary(self, existing: Boundary, spec: Boundary, now: Instant) -> Boundary:
+        """Set again: the existing boundary takes the new terms, under its id."""
+        ends = spec.ends
+        if existing.kind is Kind.PLEDGE and existing.ends is not None:
+            # A pledge is ended early only through its cool-down (``lift``).
+            ends = None if ends is None else max(ends, existing.ends)
+        elif existing.kind is Kind.PLEDGE:
+            ends = None
+        # One not yet started may be brought forward; one in force keeps its start.
+        starts = existing.starts if existing.starts <= now else min(existing.starts, spec.starts)
+        updated = replace(
+            spec, id=existing.id, starts=starts, ends=ends, revision=existing.revision
+        )
+        if _same(existing, updated) and existing.starts == updated.starts:
+            return existing
+        if updated.ends is not None and not updated.ends > updated.starts:
+            raise InvalidBoundary("a boundary must end after it starts", field="ends")
+        revision = self._commit(
+            "update_boundary",
+            [Put("boundaries", boundary_row(updated, REVISION, self._id_key))],
+            [NewEvent("boundary_updated", now, _set_data(updated))],
+            lambda r: self._index.replace_boundary(replace(updated, revision=r)),
+        )
+        return replace(updated, revision=revision)
 
     def _boundary_spec(
         self,
@@ -705,6 +858,7 @@ class Engine(ListCommands, InteropReads):
             target_person=target_person,
         )
 
+    @_writes
     def lift(self, boundary_id: str, *, restore: bool = False) -> Lifted:
         """Lift quietly: the target is never told. A pledge ends after its cool-down."""
         with self._lock:
@@ -735,7 +889,7 @@ class Engine(ListCommands, InteropReads):
         ending = replace(pledge, ends=end)
         revision = self._commit(
             "lift",
-            [Put("boundaries", boundary_row(ending, ending.revision))],
+            [Put("boundaries", boundary_row(ending, ending.revision, self._id_key))],
             [
                 NewEvent(
                     "boundary_ending", now, {"id": pledge.id, "owner": pledge.owner, "ends": end}
@@ -745,6 +899,7 @@ class Engine(ListCommands, InteropReads):
         )
         return Lifted(ending, revision, ended=False)
 
+    @_writes
     def add_contact(self, owner: str, contact: str) -> int:
         """Remember that ``owner`` knows ``contact`` (the ``unknown`` pattern spares them)."""
         with self._lock:
@@ -765,6 +920,7 @@ class Engine(ListCommands, InteropReads):
                 lambda _: self._index.add_contact(owner, contact, parsed),
             )
 
+    @_writes
     def remove_contact(self, owner: str, contact: str) -> int:
         with self._lock:
             owner = self._person(owner, "owner")
@@ -780,6 +936,7 @@ class Engine(ListCommands, InteropReads):
                 lambda _: self._index.remove_contact(owner, contact),
             )
 
+    @_writes
     def record_emergency(self, owner: str, at: When = None) -> int:
         """The owner contacted emergency services: pause what could stop a call-back."""
         with self._lock:
@@ -798,6 +955,7 @@ class Engine(ListCommands, InteropReads):
                 lambda _: self._index.emergencies.__setitem__(owner, when),
             )
 
+    @_writes
     def set_emergency_lifts_person_blocks(self, owner: str, lifts: bool) -> int:
         """Opt in (or out) to pausing person blocks too during the call-back window."""
         with self._lock:
@@ -843,9 +1001,11 @@ class Engine(ListCommands, InteropReads):
         k = np.asarray(kinds, np.int64)
         ids = list(persons)
         with self._lock:
+            self.refresh()
             self._check_import(ids, o, t, k)
             now = self._clock()
             silent = [plain_code(kind, Disclosure.SILENT, False) for kind in Kind]
+            key = self._id_key
             codes = np.array(silent, np.uint8)[k]
             revision = self._store.bulk_insert(
                 "import_persons",
@@ -861,7 +1021,7 @@ class Engine(ListCommands, InteropReads):
                 revision = self._store.bulk_insert(
                     "import_boundaries",
                     "boundaries",
-                    lambda r, rows=rows: _plain_rows(ids, rows, now, r),  # type: ignore[misc]
+                    lambda r, rows=rows: _plain_rows(ids, rows, now, r, key),  # type: ignore[misc]
                     NewEvent("boundaries_imported", now, {"count": min(chunk, o.size - lo)}),
                 )
                 if progress is not None:
@@ -890,8 +1050,13 @@ class Engine(ListCommands, InteropReads):
         if not first_per_pair(o, t).all():
             raise InvalidInput("at most one boundary per (owner, target)", field="owners")
 
-    def decide(self, interaction: Interaction) -> Decision:
-        """May this reach that person, and what does each side see?"""
+    def decide(self, interaction: Interaction, *, viewer: str | None = None) -> Decision:
+        """May this reach that person, and what does each side see?
+
+        The answer is the actor's view: its explanation, if any, is of the
+        actor's own boundary. Pass ``viewer`` (the target, say) for that
+        person's view instead, or ``""`` for nobody's (no explanation).
+        """
         index = self._index
         # The common case, two persons with no boundary either way, is answered
         # by a few dict lookups and two signature words.
@@ -912,6 +1077,7 @@ class Engine(ListCommands, InteropReads):
             at=self._at(interaction.at),
             revision=self._revision,
             policy=self._policy,
+            viewer=viewer,
         )
 
     def decide_number(
@@ -922,6 +1088,7 @@ class Engine(ListCommands, InteropReads):
         *,
         platform: str | None = None,
         at: When = None,
+        viewer: str | None = None,
     ) -> Decision:
         """``decide`` for two persons given by number (see ``person_number``)."""
         index = self._index
@@ -943,6 +1110,7 @@ class Engine(ListCommands, InteropReads):
             at=self._at(at),
             revision=self._revision,
             policy=self._policy,
+            viewer=viewer,
         )
 
     def check(
@@ -953,21 +1121,26 @@ class Engine(ListCommands, InteropReads):
         *,
         platform: str | None = None,
         at: When = None,
+        viewer: str | None = None,
     ) -> Decision:
-        """``decide`` with the interaction spelled out."""
-        return self.decide(
-            Interaction(actor, parse_enum(Action, action, "action"), target, platform, self._at(at))
-        )
+        """``decide`` with the interaction spelled out (the actor's view unless ``viewer``)."""
+        act = parse_enum(Action, action, "action")
+        return self.decide(Interaction(actor, act, target, platform, self._at(at)), viewer=viewer)
 
-    def decide_many(self, interactions: Iterable[Interaction]) -> list[Decision]:
-        """``decide`` for many interactions: the quiet pairs are found all at once."""
+    def decide_many(
+        self, interactions: Iterable[Interaction], *, viewer: str | None = None
+    ) -> list[Decision]:
+        """``decide`` for many interactions: the quiet pairs are found all at once.
+
+        Each decision is its actor's view, unless ``viewer`` names one person for all.
+        """
         items = list(interactions)
         quiet = self._index.quiet_many([i.actor for i in items], [i.target for i in items])
         defaults, decide = self._defaults, self.decide
         return [
             defaults[i.action]
             if q and isinstance(i.action, str) and i.action in defaults
-            else decide(i)
+            else decide(i, viewer=viewer)
             for i, q in zip(items, quiet.tolist(), strict=True)
         ]
 
@@ -1054,15 +1227,19 @@ class Engine(ListCommands, InteropReads):
         )
 
     def _stored(self, boundary_id: object) -> Boundary | None:
-        """A boundary by id: from the overlay, or from the store for an edge."""
+        """A boundary by id: from the overlay, or from the store for an edge.
+
+        A plain boundary the index rebuilt from a checkpoint has no revision of
+        its own (0): the store's row has the real one.
+        """
         if not isinstance(boundary_id, str):
             return None
         found = self._index.boundaries.get(boundary_id)
-        if found is not None:
+        if found is not None and found.revision:
             return found
         with self._lock:
             rows = self._store.select("boundaries", {"id": boundary_id})
-        return boundary_from_row(rows[0]) if rows else None
+        return boundary_from_row(rows[0]) if rows else found
 
     def boundary(self, boundary_id: str) -> Boundary:
         found = self._stored(boundary_id)
@@ -1083,21 +1260,24 @@ class Engine(ListCommands, InteropReads):
         return self._index.contacts_of(self._person(owner, "owner"))
 
     def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
-        """The change feed, oldest first. Ends that have come are written first."""
-        with self._lock:
-            self._expire_due(self._clock())
+        """The change feed, oldest first. A read: it writes nothing (see ``expire_due``)."""
         return self._store.events(after, limit)
 
 
+#: The shared-list writes catch up with other writers first too (see ``_writes``).
+for _write_name in ListCommands.WRITES:
+    setattr(Engine, _write_name, _writes(getattr(ListCommands, _write_name)))
+
+
 def _plain_rows(
-    ids: list[str], rows: Iterable[tuple[int, int, int]], now: Instant, revision: int
+    ids: list[str], rows: Iterable[tuple[int, int, int]], now: Instant, revision: int, key: bytes
 ) -> Iterator[tuple[object, ...]]:
     """Boundary rows, in ``TABLES`` order, for plain (owner, target, code) triples."""
     for o, t, code in rows:
         owner, target = ids[o], ids[t]
         kind = kind_of(code)
         yield (
-            plain_id(owner, target, code), owner, kind, target, "everywhere", None, now, None,
+            plain_id(owner, target, code, key), owner, kind, target, "everywhere", None, now, None,
             "silent", None, 0, "deliver", None, revision, 1,
         )  # fmt: skip
 
@@ -1138,6 +1318,13 @@ def _check_free(index: Index, address: Address, person: str) -> None:
     holder = index.person_of(address.uri)
     if holder is not None and holder != person:
         raise AddressTaken(f"{address.uri} belongs to another person", field="address")
+
+
+def _aim(b: Boundary) -> str:
+    """Whom a boundary is toward: the person an address stands for, unless scoped to it."""
+    if b.scope == "address":
+        return b.target
+    return b.target_person or b.target
 
 
 def _same(a: Boundary, b: Boundary) -> bool:

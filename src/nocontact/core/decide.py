@@ -9,7 +9,7 @@ says otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,13 +59,20 @@ _VERB = {
 }
 
 
-def explain(boundary: Boundary) -> Explanation:
-    """The owner-facing reason: "you blocked sam"."""
+#: A viewer that is nobody: the decision carries no explanation.
+NOBODY_VIEWS = ""
+
+
+def explain(boundary: Boundary, names: Mapping[str, str | None]) -> Explanation:
+    """The owner-facing reason, naming people by display name: "you blocked Sam"."""
     if isinstance(boundary, ListBoundary):  # "from the list Spam callers you subscribed to"
         return Explanation(boundary.id, boundary.owner, boundary.kind, boundary.reason)
     target = boundary.target
     if target.startswith(PATTERN_PREFIX):
         target = target.removeprefix(PATTERN_PREFIX) + " senders"
+    else:
+        person = boundary.target_person or target
+        target = names.get(person) or target
     scope = "" if boundary.scope == "everywhere" else f" ({boundary.scope})"
     reason = f"you {_VERB[boundary.kind]} {target}{scope}"
     return Explanation(boundary.id, boundary.owner, boundary.kind, reason)
@@ -98,8 +105,14 @@ def decide_parties(
     at: Instant,
     revision: int,
     policy: Policy,
+    viewer: str | None = None,
 ) -> Decision:
-    """Decide one interaction between two resolved parties."""
+    """Decide one interaction between two resolved parties, as ``viewer`` may see it.
+
+    ``viewer`` (by default the actor) is shown the explanation of their own
+    strongest boundary in this interaction, chosen among their boundaries only:
+    what the other side holds never changes what a viewer is told.
+    """
     if index.quiet(actor, target):
         return _default(action, revision)
     if actor.principal is not None and actor.principal == target.principal:
@@ -115,14 +128,16 @@ def decide_parties(
 
     best: tuple[tuple[object, ...], Effect, Boundary] | None = None
     own: tuple[tuple[object, ...], Effect, Boundary] | None = None
+    theirs: tuple[tuple[object, ...], Effect, Boundary] | None = None
     notify = True
 
     def consider(boundary: Boundary, direction: Direction, owner: Party) -> None:
-        nonlocal best, own, notify
+        nonlocal best, own, theirs, notify
         if not boundary.holds_at(at) or not boundary.covers(action):
             return
+        # With no platform named, a platform-scoped boundary holds (fail closed).
         scope_platform = boundary.platform
-        if scope_platform is not None and scope_platform != platform:
+        if scope_platform is not None and platform is not None and scope_platform != platform:
             return
         if (
             direction is Direction.INBOUND
@@ -135,8 +150,11 @@ def decide_parties(
         key = (*rank(eff, boundary.kind, direction, boundary.disclosure), boundary.id)
         if best is None or key < best[0]:
             best = (key, eff, boundary)
-        if direction is Direction.OUTBOUND and (own is None or key < own[0]):
-            own = (key, eff, boundary)
+        if direction is Direction.OUTBOUND:
+            if own is None or key < own[0]:
+                own = (key, eff, boundary)
+        elif theirs is None or key < theirs[0]:
+            theirs = (key, eff, boundary)
 
     for boundary in index.between(target, actor):
         consider(boundary, Direction.INBOUND, target)
@@ -163,6 +181,12 @@ def decide_parties(
         notify = own[1].notify
     _, eff, boundary = best
     space = eff.actor_sees is ActorSees.SPACE
+    if viewer is None:
+        viewer = index.key(actor.principal) if actor.principal is not None else NOBODY_VIEWS
+    reason = None
+    for side in (own, theirs):
+        if side is not None and side[2].owner == viewer:
+            reason = explain(side[2], index.names)
     return Decision(
         outcome=eff.outcome,
         actor_sees=eff.actor_sees,
@@ -171,7 +195,7 @@ def decide_parties(
         evidence=eff.evidence,
         note=boundary.note if space else None,
         until=boundary.ends if space else None,
-        explanation=explain(boundary),
+        explanation=reason,
     )
 
 
@@ -184,7 +208,10 @@ def visible(
     revision: int,
     policy: Policy,
 ) -> list[Visibility]:
-    """Which items ``viewer`` may see: an item is hidden when anyone it carries is."""
+    """Which items ``viewer`` may see: an item is hidden when anyone it carries is.
+
+    A hidden item carries the viewer's own reason, when one of their boundaries hides it.
+    """
     me = index.resolve(viewer)
     me_key = index.key(me.principal) if me.principal is not None else viewer
     parties: dict[str, Party] = {}
@@ -198,11 +225,10 @@ def visible(
     by_list = _hidden_by_lists(index, me, items, party) if index.lists.by_owner else None
     out: list[Visibility] = []
     for item in items:
-        verdict = Visibility(item.id, Outcome.SHOW)
+        hidden = False
         for person in item.carried():
             if by_list is not None and person in by_list:
-                # Hiding is the strictest a view can get: no need to go on.
-                verdict = Visibility(item.id, Outcome.HIDE, by_list[person])
+                hidden = True  # hiding is the strictest a view can get: no need to go on
                 break
             other = party(person)
             if index.quiet(me, other):
@@ -216,13 +242,19 @@ def visible(
                 at=at,
                 revision=revision,
                 policy=policy,
+                viewer=NOBODY_VIEWS,
             )
             if decision.outcome is Outcome.HIDE:
-                verdict = Visibility(item.id, Outcome.HIDE, _own(decision.explanation, me_key))
+                hidden = True
                 break
-        else:
-            verdict = _restricted_reply(index, item, me, me_key, party, at) or verdict
-        out.append(verdict)
+        restricted = _restricted_reply(index, item, me, party, at)
+        if not (hidden or restricted):
+            out.append(Visibility(item.id, Outcome.SHOW))
+            continue
+        # The reason is chosen among the viewer's own boundaries only, never by
+        # which of the other people's boundaries hid the item first.
+        reason = _own_reason(index, me, me_key, item, party, at, restricted, by_list)
+        out.append(Visibility(item.id, Outcome.HIDE, reason))
     return out
 
 
@@ -255,7 +287,7 @@ def _hidden_by_lists(
                 shared.contains_many(addresses) & has_address
             )
             hit &= others & ~hidden
-            reason = explain(sub)
+            reason = explain(sub, index.names)
             reasons.update((int(j), reason) for j in np.flatnonzero(hit))
             hidden |= hit
     covering = {i for n in (me.principal, me.address) if n is not None
@@ -273,18 +305,41 @@ _HIDING = {
 }
 
 
-def _own(explanation: Explanation | None, viewer: str) -> Explanation | None:
-    return explanation if explanation is not None and explanation.owner == viewer else None
+def _own_reason(
+    index: Index,
+    me: Party,
+    me_key: str,
+    item: Item,
+    party: Callable[[str], Party],
+    at: Instant,
+    restricted: Boundary | None,
+    by_list: dict[str, Explanation | None] | None = None,
+) -> Explanation | None:
+    """The viewer's own boundary (or list subscription) that hides ``item``, if any."""
+    for person in item.carried():
+        listed = by_list.get(person) if by_list is not None else None
+        if listed is not None:
+            return listed
+        for boundary in index.between(me, party(person)):
+            if (
+                boundary.holds_at(at)
+                and boundary.covers(Action.VIEW_POST)
+                and effect(boundary.kind, Direction.OUTBOUND, Action.VIEW_POST).outcome
+                is Outcome.HIDE
+            ):
+                return explain(boundary, index.names)
+    if restricted is not None and restricted.owner == me_key:
+        return explain(restricted, index.names)
+    return None
 
 
 def _restricted_reply(
     index: Index,
     item: Item,
     me: Party,
-    me_key: str,
     party: Callable[[str], Party],
     at: Instant,
-) -> Visibility | None:
+) -> Boundary | None:
     """A restricted person's reply on the owner's post is seen by its author only."""
     author = party(item.author)
     if me.principal is not None and me.principal == author.principal:
@@ -299,7 +354,7 @@ def _restricted_reply(
                 and boundary.holds_at(at)
                 and boundary.covers(Action.REPLY)
             ):
-                return Visibility(item.id, Outcome.HIDE, _own(explain(boundary), me_key))
+                return boundary
     return None
 
 

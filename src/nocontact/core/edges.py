@@ -65,25 +65,29 @@ def is_plain(b: Boundary) -> bool:
     )
 
 
-def edge_code(b: Boundary) -> int | None:
+def edge_code(b: Boundary, key: bytes = b"") -> int | None:
     """The code of a boundary kept as an edge (set plain, under its plain id), or None."""
     if not is_plain(b):
         return None
     code = plain_code(b.kind, b.disclosure, b.keep_evidence)
-    return code if b.id == plain_id(b.owner, b.target, code) else None
+    return code if b.id == plain_id(b.owner, b.target, code, key) else None
 
 
-def plain_id(owner: str, target: str, code: int) -> str:
-    """A plain boundary's id follows from what it is, so edges need not store it."""
-    digest = hashlib.blake2b(f"{owner}\0{target}\0{code}".encode(), digest_size=8)
+def plain_id(owner: str, target: str, code: int, key: bytes = b"") -> str:
+    """A plain boundary's id follows from what it is, so edges need not store it.
+
+    ``key`` is the database's secret: the same boundary has a different id in
+    every database, so an id tells nobody outside it who holds what toward whom.
+    """
+    digest = hashlib.blake2b(f"{owner}\0{target}\0{code}".encode(), digest_size=8, key=key)
     return "b_" + digest.hexdigest()
 
 
-def plain_boundary(owner: str, target: str, code: int) -> Boundary:
+def plain_boundary(owner: str, target: str, code: int, key: bytes = b"") -> Boundary:
     """The boundary an edge stands for, as the deciding code needs it."""
     kind, rest = divmod(code, 4)
     return Boundary(
-        id=plain_id(owner, target, code),
+        id=plain_id(owner, target, code, key),
         owner=owner,
         kind=KINDS[kind],
         target=target,

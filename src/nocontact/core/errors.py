@@ -128,3 +128,15 @@ class StoreError(NocontactError):
     code = "store_error"
     title = "Store error"
     status = 503
+
+
+class StoreChanged(StoreError):
+    """Another process wrote to the store since this engine last read it.
+
+    Raised inside a write transaction before anything is written; the engine
+    catches up and runs the write again, so callers see it only if the store
+    keeps changing under them.
+    """
+
+    code = "store_changed"
+    title = "Store changed by another writer"

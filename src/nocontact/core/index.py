@@ -50,8 +50,10 @@ def _pair(owner: int, target: int) -> int:
 class Index:
     """Boundaries filed by (owner, target) with both directions one lookup away."""
 
-    def __init__(self, *, region: str = "US") -> None:
+    def __init__(self, *, region: str = "US", id_key: bytes = b"") -> None:
         self.region = region
+        #: The database's secret that keys plain boundaries' ids.
+        self.id_key = id_key
         self.names: dict[str, str | None] = {}  # person id -> display name
         self._ids: dict[str, int] = {}  # person id or address uri -> small int
         self._keys: list[str] = []  # small int -> person id or address uri
@@ -294,14 +296,15 @@ class Index:
     def load_plain_extras(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Plain boundaries that share a pair with an edge, into the overlay."""
         for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True):
-            self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c))
+            self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c, self.id_key))
 
     def plain_extras(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
         """The overlay's plain boundaries as triples (after ``merge``: those sharing a pair)."""
         return self._triples(self._plain_overlay())
 
     def _plain_overlay(self) -> list[tuple[Boundary, int]]:
-        return [(b, c) for b in self.boundaries.values() if (c := edge_code(b)) is not None]
+        key = self.id_key
+        return [(b, c) for b in self.boundaries.values() if (c := edge_code(b, key)) is not None]
 
     def _triples(self, loose: list[tuple[Boundary, int]]) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
         return (
@@ -520,7 +523,7 @@ class Index:
             yield from edges.get(_pair(o, target.principal), ())
             code = self.edge_code(o, target.principal)
             if code != NONE:
-                yield plain_boundary(self._keys[o], self._keys[target.principal], code)
+                yield plain_boundary(self._keys[o], self._keys[target.principal], code, self.id_key)
         if target.address is not None and target.address != target.principal:
             yield from edges.get(_pair(o, target.address), ())
 

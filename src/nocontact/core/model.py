@@ -246,7 +246,7 @@ class Interaction:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why a decision was made: for the owner's eyes only."""
+    """Why a decision was made: shown only to the owner of the boundary it names."""
 
     boundary_id: str
     owner: str
@@ -265,6 +265,8 @@ class Decision:
     #: For ``space``: the owner's note and the end, which the actor is told.
     note: str | None = None
     until: Instant | None = None
+    #: The viewer's own boundary that decided, for the viewer the decision was made
+    #: for (the actor unless asked otherwise); never one of the other side's.
     explanation: Explanation | None = field(default=None, compare=False)
 
     def seen_by(self, person: str) -> Decision:

@@ -66,20 +66,64 @@ def _quiet(outcome: Outcome, sees: ActorSees = S.NORMAL) -> Effect:
     return Effect(outcome, sees, False)
 
 
+#: What each action looks like to the actor when the owner has merely turned on
+#: the ordinary privacy settings every product offers, with the setting it mimics.
+#: A silent block shows the actor exactly this, so it cannot be told apart.
+PRIVACY: Mapping[Action, tuple[Effect, str]] = {
+    A.MESSAGE: (
+        _quiet(Out.DELIVER_QUIETLY, S.DELIVERED),
+        "read receipts off, not yet opened: delivered, never read",
+    ),
+    A.SMS: (
+        _quiet(Out.DELIVER_QUIETLY, S.DELIVERED),
+        "read receipts off, not yet opened: delivered, never read",
+    ),
+    A.CALL: (
+        _quiet(Out.DELIVER_QUIETLY, S.DELIVERED),
+        "calls silenced (do not disturb): it rings out unanswered",
+    ),
+    **{
+        a: (_quiet(Out.ALLOW), "notifications of mentions and replies off: it is posted as usual")
+        for a in CONTENT
+    },
+    A.FOLLOW: (
+        _quiet(Out.DROP, S.SENT),
+        "followers need approval: a request that waits, as for any private account",
+    ),
+    A.GROUP_ADD: (
+        _quiet(Out.DROP, S.SENT),
+        "group invitations need approval: an invitation that waits",
+    ),
+    A.NOTIFY: (_quiet(Out.DROP), "notifications off"),
+    A.VIEW_POST: (_quiet(Out.HIDE), "posts for approved followers only: nothing to show"),
+    A.SEARCH: (_quiet(Out.HIDE), "not shown in search"),
+    A.VIEW_PROFILE: (_quiet(Out.LIMITED), "profile limited to approved followers"),
+    A.PRESENCE: (_quiet(Out.HIDE), "last seen and online status off"),
+    A.READ_RECEIPT: (_quiet(Out.HIDE), "read receipts off"),
+    A.LOCATION: (_quiet(Out.HIDE), "location shared with nobody"),
+}
+
+
 def _block_inbound(disclosed: bool, evidence: bool) -> dict[Action, Effect]:
-    sees = S.UNAVAILABLE if disclosed else S.SENT
-    view_sees = S.UNAVAILABLE if disclosed else S.NORMAL
-    # A silent block makes the target's attempts look as if they went through;
-    # a disclosed one refuses follows and group invitations visibly.
-    tie = _quiet(Out.DENY, S.UNAVAILABLE) if disclosed else _quiet(Out.DROP, S.SENT)
-    return _rows(
-        (DELIVERIES + CONTENT, Effect(Out.DROP, sees, False, evidence)),
-        (TIES, tie),
+    # A silent block shows the blocked person only what the owner's ordinary
+    # privacy settings would (``PRIVACY``); a disclosed one says unavailable
+    # and refuses follows and group invitations visibly.
+    def sees(action: Action) -> ActorSees:
+        return S.UNAVAILABLE if disclosed else PRIVACY[action][0].actor_sees
+
+    tie = Out.DENY if disclosed else Out.DROP
+    table = _rows(
+        (DELIVERIES + CONTENT, Effect(Out.DROP, S.NORMAL, False, evidence)),
+        (TIES, _quiet(tie)),
         ((A.NOTIFY,), _quiet(Out.DROP)),
-        ((A.VIEW_POST, A.SEARCH) + PRESENCE, _quiet(Out.HIDE, view_sees)),
+        ((A.VIEW_POST, A.SEARCH) + PRESENCE, _quiet(Out.HIDE)),
         # The target keeps a minimal profile, frozen as it was when the block began.
-        ((A.VIEW_PROFILE,), _quiet(Out.LIMITED, view_sees)),
+        ((A.VIEW_PROFILE,), _quiet(Out.LIMITED)),
     )
+    return {
+        a: Effect(e.outcome, S.NORMAL if a is A.NOTIFY else sees(a), e.notify, e.evidence)
+        for a, e in table.items()
+    }
 
 
 _BLOCK_OUTBOUND = _rows(

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nocontact.core.errors import ImportRejected, InvalidInput, NocontactError
+from nocontact.core.errors import ImportRejected, InvalidInput, NocontactError, StoreChanged
 from nocontact.core.model import Boundary, Kind
 from nocontact.engine import Engine
 
@@ -31,6 +31,8 @@ from .rows import (
 )
 
 MODES = ("merge", "replace")
+#: How many times an import is tried while other processes keep writing first.
+IMPORT_ATTEMPTS = 3
 EXPORT_FORMATS = ("json", "mastodon-blocks", "mastodon-mutes", "mastodon-domains")
 
 
@@ -107,6 +109,21 @@ def import_file(
         if owner is None:
             raise InvalidInput("say whose file this is: owner", field="owner")
         engine.person(owner)  # an unknown owner is one error, not one per row
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            _apply_all(engine, fmt, parsed, owner, mode, kind, platform, progress)
+            break
+        except StoreChanged:  # another process wrote first: nothing stored; again, afresh
+            if attempt == IMPORT_ATTEMPTS:
+                raise
+    return ImportResult(fmt, len(parsed.rows), engine.revision)
+
+
+def _apply_all(
+    engine: Engine, fmt: str, parsed: Parsed, owner: str | None, mode: str, kind: str | None,
+    platform: str, progress: Callable[[int, int], None] | None,
+) -> None:  # fmt: skip
+    """Every row in one transaction; any bad row (all reported) and nothing is stored."""
     bad = list(parsed.bad)
     with engine.transaction("import_" + fmt.replace("-", "_")):
         if mode == "replace":
@@ -115,6 +132,8 @@ def import_file(
         for done, row in enumerate(parsed.rows, 1):
             try:
                 runner.apply(row)
+            except StoreChanged:
+                raise
             except NocontactError as exc:
                 bad.append((row.line, exc.detail))
             except (KeyError, TypeError, ValueError) as exc:
@@ -123,7 +142,6 @@ def import_file(
                 progress(done, len(parsed.rows))
         if bad:
             raise ImportRejected(sorted(bad))
-    return ImportResult(fmt, len(parsed.rows), engine.revision)
 
 
 class _Runner:

@@ -26,7 +26,8 @@ _encode = msgspec.json.Encoder().encode
 
 async def _events(service: Service, after: int, limit: int) -> list[Event]:
     """Up to ``limit`` events after ``after``, never ending inside a revision."""
-    found = await service.on_writer(lambda e: e.events(after, limit + 1))
+    # The writer records ends that have come first (exactly once), then reads.
+    found = await service.on_writer(lambda e: (e.expire_due(), e.events(after, limit + 1))[1])
     if len(found) <= limit or found[limit].revision != found[limit - 1].revision:
         return found[:limit]
     last = found[limit].revision

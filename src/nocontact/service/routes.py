@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from nocontact.core.model import Interaction, Item
+from nocontact.core.model import Boundary, Interaction, Item
 from nocontact.engine import Engine
 
 from . import schemas as s
@@ -70,11 +70,12 @@ async def add_contact(call: Call) -> s.RevisionOut:
 # -- boundaries ----------------------------------------------------------------
 
 
-async def set_boundary(call: Call) -> s.BoundaryOut:
+async def set_boundary(call: Call) -> s.BoundaryOut | Raw:
+    """201 with a new boundary; 200 when the owner's boundary of that aim was set again."""
     b: s.BoundaryIn = call.body
 
-    def write(e: Engine) -> Any:
-        return e.set_boundary(
+    def write(e: Engine) -> tuple[Boundary, bool]:
+        return e.put_boundary(
             b.owner,
             b.target,
             b.kind,
@@ -89,7 +90,9 @@ async def set_boundary(call: Call) -> s.BoundaryOut:
             on_end=b.on_end,
         )
 
-    return s.boundary_out(await call.service.write(write))
+    boundary, created = await call.service.write(write)
+    out = s.boundary_out(boundary)
+    return out if created else Raw(msgspec.json.encode(out), "application/json", 200)
 
 
 async def list_boundaries(call: Call) -> s.BoundaryPage:
@@ -125,13 +128,13 @@ async def lift_boundary(call: Call) -> s.LiftOut:
 async def decide(call: Call) -> s.DecisionOut:
     body: s.DecideIn = call.body
     engine = await call.service.fresh(call.query.get("min_revision"))
+    # No viewer named: nobody's view, so no explanation.
     d = engine.decide(
-        Interaction(body.actor, body.action, body.target, body.platform, _at(body.at))
+        Interaction(body.actor, body.action, body.target, body.platform, _at(body.at)),
+        viewer=body.viewer if body.viewer is not None else "",
     )
     call.service.metrics.decisions[d.outcome.value] += 1
-    if body.viewer is None:
-        return s.decision_out(d.seen_by(""))
-    return s.decision_out(d.seen_by(body.viewer))
+    return s.decision_out(d)
 
 
 async def decide_batch(call: Call) -> Raw:
@@ -217,7 +220,8 @@ ROUTES: tuple[Route, ...] = (
           "Remember a contact of the person (`pattern:unknown` spares contacts)",
           add_contact, s.RevisionOut, body=s.ContactIn),
     Route("POST", "/v1/boundaries", "setBoundary",
-          "Set a boundary (setting it twice changes nothing)",
+          "Set a boundary: 201 when new; 200 when the owner's boundary of that kind"
+          " toward that person and scope is set again (updated, or unchanged)",
           set_boundary, s.BoundaryOut, body=s.BoundaryIn, status=201),
     Route("GET", "/v1/boundaries", "listBoundaries", "The owner's boundaries that have not ended",
           list_boundaries, s.BoundaryPage, query=(

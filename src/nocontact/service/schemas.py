@@ -94,7 +94,8 @@ class Check(Strict):
 
 
 class DecideIn(Check):
-    #: Who will read the decision: the explanation is included only for its owner.
+    #: Who will read the decision: the explanation of their own boundary, if any;
+    #: none without a viewer.
     viewer: Party | None = None
 
 

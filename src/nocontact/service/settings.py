@@ -38,7 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", str, "127.0.0.1", "Address to listen on."),
     Setting("port", int, 8000, "Port to listen on."),
     Setting("db", str, None, "SQLite file (default: in the user data folder)."),
-    Setting("workers", int, 1, "Worker processes (each keeps its own index)."),
+    Setting("workers", int, 1, "Worker processes: 1 (more are refused for now)."),
     Setting("region", str, "US", "Region for phone numbers without a country code."),
     Setting("demo", bool, False, "A throwaway database with demo people; no key on 127.0.0.1."),
     Setting("auth", bool, True, "Require API keys (turn off only on a private loopback).", False),
@@ -156,6 +156,15 @@ def load(
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.workers < 1:
         raise InvalidInput("setting workers must be at least 1", field="workers")
+    if settings.workers > 1:
+        # Each worker would keep its own index and answer from it: until every
+        # worker follows the event log, more than one could answer stale.
+        raise InvalidInput(
+            f"setting workers must be 1 for now (got {settings.workers}): each worker would"
+            " keep its own index and could answer from a stale one; run one worker per"
+            " database (it serves requests concurrently)",
+            field="workers",
+        )
     if settings.port > 65535:
         raise InvalidInput("setting port must be at most 65535", field="port")
     return settings

@@ -3,10 +3,10 @@
 Reads run on the event loop straight from the engine's in-memory index. Writes
 run one at a time on a single writer thread (SQLite has one writer, and a
 write waits for its commit to reach the disk). Before every write, and for a
-read asking for a ``min_revision`` the engine has not reached, the store is
-checked for writes made elsewhere (another worker, the CLI); if there are any,
-the engine is reopened on the store, so no write is validated against an old
-state and no read answers from one.
+read (at most once a millisecond), the store is checked (one cheap
+``PRAGMA data_version``) for writes made elsewhere (the CLI, another process);
+if there are any, the engine reloads from the store, so no write is validated
+against an old state and no read answers from one.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from .settings import Settings
 
 T = TypeVar("T")
 POLL_SECONDS = 0.05
+#: How often a read checks the store for other processes' writes, in seconds.
+CHECK_EVERY = 0.001
 
 
 class Service:
@@ -43,15 +45,13 @@ class Service:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
         self.changed = asyncio.Event()
         self._closed = False
+        self._checked = 0.0  # when a read last checked the store for others' writes
 
     async def write(self, func: Callable[[Engine], T]) -> T:
-        """Run one write on the writer thread, against a current engine."""
-
-        def run() -> T:
-            self._catch_up()
-            return func(self.engine)
-
-        result = await asyncio.get_running_loop().run_in_executor(self._writer, run)
+        """Run one write on the writer thread (the engine catches up with other writers)."""
+        result = await asyncio.get_running_loop().run_in_executor(
+            self._writer, lambda: func(self.engine)
+        )
         self.changed.set()
         self.changed = asyncio.Event()
         return result
@@ -62,31 +62,30 @@ class Service:
             self._writer, lambda: func(self.engine)
         )
 
-    def _catch_up(self) -> bool:
-        """Reopen the engine if the store holds writes it has not seen. On the writer thread."""
-        engine = self.engine
-        seen = engine.revision
-        newer = [e for e in engine.events(seen, 1) if e.revision > engine.revision]
-        if not newer:
-            return False
-        self.engine = Engine.open(self.path, config=self.config)
-        engine.close()
-        return True
-
     async def fresh(self, min_revision: int | None) -> Engine:
-        """An engine at least as fresh as ``min_revision``, waiting a little for it."""
-        if min_revision is None or min_revision <= self.engine.revision:
-            return self.engine
-        deadline = time.monotonic() + self.settings.revision_wait
+        """The engine, caught up with writes made elsewhere, and at least at ``min_revision``.
+
+        At most once a millisecond, one cheap check of the store; only when
+        another process wrote does the engine reload, on the writer thread.
+        """
+        engine = self.engine
         loop = asyncio.get_running_loop()
+        now = time.monotonic()
+        if now - self._checked >= CHECK_EVERY:  # the check costs a few µs: not per request
+            self._checked = now
+            if engine.written_elsewhere():
+                await loop.run_in_executor(self._writer, engine.refresh)
+        if min_revision is None or min_revision <= engine.revision:
+            return engine
+        deadline = time.monotonic() + self.settings.revision_wait
         while True:
-            await loop.run_in_executor(self._writer, self._catch_up)
-            if self.engine.revision >= min_revision:
-                return self.engine
+            await loop.run_in_executor(self._writer, engine.refresh)
+            if engine.revision >= min_revision:
+                return engine
             if time.monotonic() >= deadline:
                 raise edge(
                     "revision_not_reached",
-                    f"this server is at revision {self.engine.revision}, not yet {min_revision};"
+                    f"this server is at revision {engine.revision}, not yet {min_revision};"
                     " retry shortly",
                     field="min_revision",
                     retry_after="1",

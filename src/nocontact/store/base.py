@@ -143,12 +143,40 @@ class Store(Protocol):
         """
         ...
 
+    def end_boundaries(
+        self, name: str, due: Sequence[tuple[str, float, NewEvent]]
+    ) -> tuple[int, list[str]]:
+        """Delete each boundary ``(id, ends, event)`` whose stored end is still ``ends``,
+        with its event, atomically; return the new revision and the ids deleted
+        (the revision unchanged and no ids when none was).
+
+        The guard on the stored row makes an end written exactly once, whichever
+        of several writers on one database gets there first.
+        """
+        ...
+
     def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
         """Events with a revision greater than ``after``, oldest first."""
         ...
 
     def revision(self) -> int:
         """The newest revision committed by any writer."""
+        ...
+
+    def written_elsewhere(self) -> bool:
+        """Whether another process wrote since ``mark_read`` (a cheap check)."""
+        ...
+
+    def mark_read(self) -> None:
+        """The caller is about to read the whole store: count writes from here.
+
+        Until it is called again, a commit raises ``StoreChanged`` (writing
+        nothing) if another process wrote in the meantime.
+        """
+        ...
+
+    def secret(self, name: str) -> bytes:
+        """A secret of this database, made when it was created (empty if none)."""
         ...
 
     def close(self) -> None:

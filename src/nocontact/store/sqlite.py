@@ -25,7 +25,7 @@ from types import TracebackType
 
 import platformdirs
 
-from nocontact.core.errors import StoreError
+from nocontact.core.errors import StoreChanged, StoreError
 from nocontact.core.model import Event
 from nocontact.store.base import REVISION, TABLES, Change, Delete, NewEvent, Put, Snapshot
 
@@ -344,6 +344,38 @@ class SQLiteStore:
         )
         return revision
 
+    def end_boundaries(
+        self, name: str, due: Sequence[tuple[str, float, NewEvent]]
+    ) -> tuple[int, list[str]]:
+        """Delete the boundaries still stored with the end given, each with its event."""
+        ended: list[str] = []
+        with self._write_lock:
+            conn = self._open(self._writer)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                revision = self._next_revision(conn)
+                events = []
+                for boundary_id, ends, event in due:
+                    cursor = conn.execute(
+                        "DELETE FROM boundaries WHERE id = ? AND ends = ?", (boundary_id, ends)
+                    )
+                    if cursor.rowcount:
+                        ended.append(boundary_id)
+                        events.append(event)
+                if not events:  # another writer got there first: nothing to record
+                    conn.execute("ROLLBACK")
+                    return revision - 1, []
+                conn.executemany(_INSERT_EVENT, _event_rows(revision, events))
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"commit {name!r} failed: {exc}") from exc
+                raise
+            self._revision = revision
+        return revision, ended
+
     def load(self, *, skip_plain: bool = False) -> Snapshot:
         """Every table in bulk, and the revision they reflect, from one read transaction."""
         with self._reading() as conn:
@@ -434,6 +466,12 @@ class SQLiteStore:
         with self._reading() as conn:
             return int(conn.execute(_MAX_REVISION).fetchone()[0])
 
+    def secret(self, name: str) -> bytes:
+        """A secret of this database (migration 0003 makes them), or empty bytes."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return b"" if row is None else bytes(row[0])
+
     def close(self) -> None:
         """Close both connections. Calling it twice is harmless."""
         with self._write_lock:
@@ -473,12 +511,37 @@ class SQLiteStore:
         return value
 
     def _next_revision(self, conn: sqlite3.Connection) -> int:
-        """The revision after the newest, from memory unless another connection wrote."""
-        data_version = self._pragma_int(conn, "data_version")
-        if data_version != self._data_version:
-            self._revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
-            self._data_version = data_version
+        """The revision after the newest; refuse if another connection wrote unseen.
+
+        A write validated against a state that another process has since
+        changed could undo that change: the caller catches up and tries again.
+        """
+        if self._pragma_int(conn, "data_version") != self._data_version:
+            raise StoreChanged("another writer changed the store since it was read")
         return self._revision + 1
+
+    def written_elsewhere(self) -> bool:
+        """Whether another connection (another process) committed since ``mark_read``.
+
+        One ``PRAGMA data_version`` on the writer connection: cheap enough to
+        ask once per request.
+        """
+        if not self._write_lock.acquire(blocking=False):
+            # Our own write is in flight: it checks the same thing inside its
+            # transaction, so a reader need not wait for its disk flush.
+            return False
+        try:
+            conn = self._open(self._writer)
+            return self._pragma_int(conn, "data_version") != self._data_version
+        finally:
+            self._write_lock.release()
+
+    def mark_read(self) -> None:
+        """Call before reading the whole store: writes seen from here on are new."""
+        with self._write_lock:
+            conn = self._open(self._writer)
+            self._data_version = self._pragma_int(conn, "data_version")
+            self._revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

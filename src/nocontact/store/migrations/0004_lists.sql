@@ -1,4 +1,4 @@
--- 0003: shared lists (moderation lists), their members and subscriptions.
+-- 0004: shared lists (moderation lists), their members and subscriptions.
 --
 -- A list is stored once with its members; a subscription is one row per
 -- owner and list. Nothing is ever expanded into per-subscriber boundaries.
