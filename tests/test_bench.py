@@ -75,7 +75,7 @@ def test_bench_http_keeps_the_bench_section(
     tiny: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``nocontact bench --http`` replaces its own section only: the engine's stays."""
-    from nocontact.service import bench_http
+    from nocontact.bench import http as bench_http
 
     found = bench_http.HttpResults(
         9000.0, 1.0, 2.0, 4500.0, 0.5, 1.5, 1_200_000.0, 8.0, 12.0, "nocontact bench --http",
@@ -208,7 +208,7 @@ def test_http_load_generator_reads_answers_split_anywhere() -> None:
     """The generator's connection finds each answer's end however its bytes arrive."""
     import asyncio
 
-    from nocontact.service.bench_http import _Conn
+    from nocontact.bench.http import _Conn
 
     def answer(body: bytes) -> bytes:
         return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nx: y\r\n\r\n" % len(body) + body
@@ -234,7 +234,7 @@ def test_http_open_loop_keeps_its_schedule() -> None:
     import asyncio
     from typing import cast
 
-    from nocontact.service import bench_http
+    from nocontact.bench import http as bench_http
 
     answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
 

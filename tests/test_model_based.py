@@ -42,7 +42,7 @@ from nocontact.core.model import (
 from nocontact.engine import Engine, EngineConfig
 from nocontact.store.sqlite import SQLiteStore
 
-from .conftest import FakeClock
+from .conftest import SCRATCH, FakeClock
 from .reference import (
     DISCLOSING_TO_BLOCKED,
     EMERGENCY_WINDOW,
@@ -171,7 +171,7 @@ class EngineVsModel(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.now = T0
-        self.folder = tempfile.mkdtemp(prefix="nocontact-mbt-")
+        self.folder = tempfile.mkdtemp(prefix="nocontact-mbt-", dir=SCRATCH)
         self.engine = self._open()
         self.model = Reference()
         self.steps = 0

@@ -275,7 +275,7 @@ def test_health_and_metrics(api: Api) -> None:
 def test_openapi_document_cannot_drift(api: Api) -> None:
     """The served OpenAPI document is byte for byte docs/openapi.json.
 
-    To rewrite it after a change of the API: python -m nocontact.service.openapi
+    To rewrite it after a change of the API: python -m nocontact.service.ops
     """
     served = api.get("/openapi.json", key=None)
     assert served.content == (ROOT / "docs" / "openapi.json").read_bytes() == document_bytes()

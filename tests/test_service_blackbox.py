@@ -94,6 +94,53 @@ def test_async_client(server: Server) -> None:
     assert asyncio.run(ask()) == "deliver_quietly"
 
 
+def test_item15_async_client_drives_every_call(server: Server) -> None:
+    """The calls AsyncClient lacked answer as Client's do, against a real server."""
+
+    async def drive() -> None:
+        async with AsyncClient(server.url, server.key) as api:
+            await api.add_person("ann")
+            await api.add_person("bo")
+            linked = await api.link_address("ann", "+1 415 555 0142")
+            assert linked.addresses == ["tel:+14155550142"]
+            assert (await api.person("ann")).addresses == ["tel:+14155550142"]
+            assert (await api.unlink_address("ann", "tel:+14155550142")).addresses == []
+            assert (await api.add_contact("ann", "bo")).revision > linked.revision
+            made = await api.set_boundary("ann", "bo", "mute")
+            assert [b.id for b in (await api.boundaries("ann")).items] == [made.id]
+            assert (await api.boundary(made.id)).kind == "mute"
+            assert (await api.emergency("ann")).revision > made.revision
+
+    asyncio.run(drive())
+
+
+def test_async_client_lists_import_export(server: Server) -> None:
+    """AsyncClient's list, import and export calls against a real server."""
+
+    async def drive() -> None:
+        async with AsyncClient(server.url, server.key) as api:
+            for person in ("una", "cal", "pest"):
+                await api.add_person(person)
+            made = await api.create_list("cal", "Pests", list_id="pests", members=["pest"])
+            assert made.members == 1 and made.applies
+            await api.add_list_members("pests", ["+1 415 555 0155"])
+            assert await api.list_members("pests") == ["pest", "tel:+14155550155"]
+            await api.remove_list_member("pests", "tel:+14155550155")
+            assert (await api.subscribe("una", "pests", "mute")).kind == "mute"
+            assert (await api.decide("pest", "message", "una")).outcome == "deliver_quietly"
+            assert [x.list for x in (await api.subscriptions("una")).subscriptions] == ["pests"]
+            await api.suspend_curator("cal")
+            assert not (await api.get_list("pests")).applies
+            await api.suspend_curator("cal", False)
+            done = await api.import_content("x@y.org\n", owner="una", format="mastodon-blocks")
+            assert done.rows == 1
+            assert "x@y.org" in (await api.export("mastodon-blocks", owner="una")).content
+            await api.unsubscribe("una", "pests")
+            await api.delete_list("pests")
+
+    asyncio.run(drive())
+
+
 def test_cli_url(server: Server) -> None:
     """`nocontact --url ... decide` asks the running server instead of a file."""
     run = CliRunner().invoke

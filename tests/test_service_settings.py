@@ -41,9 +41,22 @@ def test_unknown_file_settings_are_refused(tmp_path: Path) -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    """The settings table renders every setting with its environment variable."""
+    """The settings table renders every setting with its environment variable, and
+    docs/settings.md is that table (python -m nocontact.service.settings rewrites it)."""
     text = markdown()
     assert all(s.env in text for s in SETTINGS)
+    assert (Path(__file__).parents[1] / "docs" / "settings.md").read_text() == text
+
+
+def test_item9_connection_limits_are_settings() -> None:
+    """The limits that hold before a request reaches the app are settings, with sane
+    defaults, and zero (no limit) is refused."""
+    names = {s.name for s in SETTINGS}
+    assert {"max_header", "header_timeout", "body_timeout", "keep_alive"} <= names
+    defaults = load(environ={})
+    assert 8192 <= defaults.max_header <= 65536 and 0 < defaults.header_timeout <= 30
+    with pytest.raises(InvalidInput, match="header_timeout"):
+        load({"header_timeout": 0}, environ={})
 
 
 def test_library_does_not_import_the_web_stack() -> None:

@@ -1,7 +1,9 @@
 """The ``nocontact`` command: people, boundaries and decisions from a terminal.
 
 Every command opens the SQLite store (``--db`` or ``NOCONTACT_DB``, by default
-in the user's data folder), does one thing and closes it. Domain errors are
+in the user's data folder), does one thing and closes it; with ``--url`` it asks a
+running server instead and opens no file (the few commands that only make sense
+on a file, such as ``keys`` and ``serve``, refuse ``--url``). Domain errors are
 printed as one line naming the problem, with exit status 2; nothing is written.
 """
 
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from .cli_interop import export_command, import_command, shared_list
 from .core.errors import InvalidInput, NocontactError
 from .core.model import (
     Action,
@@ -36,7 +39,7 @@ from .engine import Engine, EngineConfig, Person
 
 if TYPE_CHECKING:
     from .client import Client
-    from .service.schemas import BoundaryOut, DecisionOut
+    from .service.schemas import BoundaryOut, DecisionOut, PersonOut
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,8 +92,18 @@ class State:
         with Client(self.url or "", self.key) as client:
             yield client
 
+    def local_only(self, command: str) -> None:
+        """Refuse ``--url`` for a command that works on a database file only."""
+        if self.url:
+            raise InvalidInput(
+                f"`nocontact {command}` works on a local database file and does not take"
+                " --url (or NOCONTACT_URL): run it where the file is",
+                field="url",
+            )
+
     @contextmanager
     def engine(self) -> Iterator[Engine]:
+        assert not self.url, "a command given --url must not open a local store"
         engine = Engine.open(self.db, config=self.config)
         try:
             yield engine
@@ -197,8 +210,7 @@ def person_add(
     """
     if state.url:
         with state.remote() as api:
-            out = api.add_person(person_id, name=name, addresses=addresses)
-        p = Person(out.id, out.name, tuple(out.addresses), out.revision)
+            p = remote_person(api.add_person(person_id, name=name, addresses=addresses))
     else:
         with state.engine() as engine:
             p = engine.add_person(person_id, name=name, addresses=addresses)
@@ -212,8 +224,12 @@ def person_add(
 @domain_errors
 def person_link(state: State, person_id: str, address: str) -> None:
     """Link ADDRESS to PERSON_ID: every `everywhere` boundary toward them covers it at once."""
-    with state.engine() as engine:
-        p = engine.link_address(person_id, address)
+    if state.url:
+        with state.remote() as api:
+            p = remote_person(api.link_address(person_id, address))
+    else:
+        with state.engine() as engine:
+            p = engine.link_address(person_id, address)
     state.emit(asdict(p), f"{p.id}: {' '.join(p.addresses)} (revision {p.revision})")
 
 
@@ -224,8 +240,12 @@ def person_link(state: State, person_id: str, address: str) -> None:
 @domain_errors
 def person_unlink(state: State, person_id: str, address: str) -> None:
     """Unlink ADDRESS from PERSON_ID."""
-    with state.engine() as engine:
-        p = engine.unlink_address(person_id, address)
+    if state.url:
+        with state.remote() as api:
+            p = remote_person(api.unlink_address(person_id, address))
+    else:
+        with state.engine() as engine:
+            p = engine.unlink_address(person_id, address)
     state.emit(
         asdict(p), f"{p.id}: {' '.join(p.addresses) or '(no addresses)'} (revision {p.revision})"
     )
@@ -237,8 +257,12 @@ def person_unlink(state: State, person_id: str, address: str) -> None:
 @domain_errors
 def person_show(state: State, person_id: str) -> None:
     """Show a person and their addresses."""
-    with state.engine() as engine:
-        p = engine.person(person_id)
+    if state.url:
+        with state.remote() as api:
+            p = remote_person(api.person(person_id))
+    else:
+        with state.engine() as engine:
+            p = engine.person(person_id)
     state.emit(asdict(p), f"{p.id} {p.name or ''}\n" + "\n".join(f"  {a}" for a in p.addresses))
 
 
@@ -412,6 +436,10 @@ def boundary_lift(state: State, boundary_id: str, restore: bool) -> None:
 # -- answers from a server (--url) -------------------------------------------------
 
 
+def remote_person(p: PersonOut) -> Person:
+    return Person(p.id, p.name, tuple(p.addresses), p.revision)
+
+
 def remote_decision(d: DecisionOut) -> Decision:
     why = d.explanation
     return Decision(
@@ -495,6 +523,8 @@ def decide(
             d = remote_decision(answer)
     else:
         with state.engine() as engine:
+            for who, role in ((actor, "actor"), (target, "target")):
+                _must_be_known(engine, who, role)
             d = engine.check(actor, action, target, platform=platform, at=when, viewer=viewer)
     lines = [
         f"outcome:    {d.outcome.value}",
@@ -512,6 +542,24 @@ def decide(
     state.emit(decision_data(d), "\n".join(lines))
 
 
+def _must_be_known(engine: Engine, party: str, role: str) -> None:
+    """A person id the store does not know is a typo here (the HTTP API answers for
+    unknown people, so as not to tell who exists; the owner at a terminal may know)."""
+    from .core.errors import UnknownPerson
+    from .core.model import is_person_id
+
+    if not is_person_id(party):  # an address: anyone may be reached at one
+        return
+    try:
+        engine.person(party)
+    except UnknownPerson:
+        raise UnknownPerson(
+            f"no person {party!r} ({role}): check the spelling, or add them with"
+            f" `nocontact person add {party}`",
+            field=role,
+        ) from None
+
+
 # -- contacts, emergencies, events ---------------------------------------------
 
 
@@ -523,6 +571,13 @@ def decide(
 @domain_errors
 def contact(state: State, owner: str, contact: str, remove: bool) -> None:
     """Add CONTACT to OWNER's contacts (pattern:unknown spares contacts)."""
+    if state.url:
+        if remove:
+            raise InvalidInput("the HTTP API cannot remove a contact: run this without --url")
+        with state.remote() as api:
+            revision = api.add_contact(owner, contact).revision
+        state.emit({"revision": revision}, f"revision {revision}")
+        return
     with state.engine() as engine:
         revision = (
             engine.remove_contact(owner, contact) if remove else engine.add_contact(owner, contact)
@@ -540,8 +595,12 @@ def emergency(state: State, owner: str) -> None:
     For the call-back window (2 hours), blocks of unknown and private callers
     and patterns pause for calls and SMS; blocks on specific people stay.
     """
-    with state.engine() as engine:
-        revision = engine.record_emergency(owner)
+    if state.url:
+        with state.remote() as api:
+            revision = api.emergency(owner).revision
+    else:
+        with state.engine() as engine:
+            revision = engine.record_emergency(owner)
     state.emit({"revision": revision}, f"call-back window open (revision {revision})")
 
 
@@ -551,13 +610,28 @@ def emergency(state: State, owner: str) -> None:
 @click.pass_obj
 @domain_errors
 def events(state: State, after: int, limit: int) -> None:
-    """The change feed: every write, with its revision."""
-    with state.engine() as engine:
-        found = engine.events(after, limit)
+    """The change feed: every write, with its revision (times in RFC 3339)."""
+    from .service.schemas import event_data
+
+    if state.url:
+        with state.remote() as api:
+            page = api.events(after, limit).events
+        found = [
+            {"revision": e.revision, "at": e.at.isoformat(), "type": e.type, "data": e.data}
+            for e in page
+        ]
+    else:
+        with state.engine() as engine:
+            found = [
+                {"revision": e.revision, "at": iso(e.at), "type": e.type}
+                | {"data": event_data(e.data)}
+                for e in engine.events(after, limit)
+            ]
     state.emit(
-        [asdict(e) for e in found],
+        found,
         "\n".join(
-            f"{e.revision:>6} {iso(e.at)} {e.type} {json.dumps(e.data, default=str)}" for e in found
+            f"{e['revision']:>6} {e['at']} {e['type']} {json.dumps(e['data'], default=str)}"
+            for e in found
         ),
     )
 
@@ -597,15 +671,18 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
     """Serve the /v1 HTTP API (OpenAPI at /openapi.json, docs at /docs).
 
     Settings come from flags, then NOCONTACT_* environment variables, then the
-    --config file. Writes are durable before they are acknowledged; SIGTERM
+    --config file (every setting, the connection limits included, is listed in
+    docs/settings.md). Writes are durable before they are acknowledged; SIGTERM
     lets requests in flight finish and closes the store cleanly.
     """
     from .service import server
     from .service.settings import load
 
+    state.local_only("serve")
     if flags.get("db") is None and state.db is not None:
         flags["db"] = state.db
     settings = load(flags, config=config)
+    listening = server.bind(settings)  # before any banner: a taken port is the first news
     token = None
     if settings.demo:
         settings, token = server.prepare_demo(settings)
@@ -619,7 +696,7 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
             "-H 'Content-Type: application/json' "
             """-d '{"actor": "sam", "action": "message", "target": "alex"}'""",
         )
-    server.run(settings)
+    server.run(settings, listening)
 
 
 @main.group()
@@ -657,6 +734,7 @@ def keys_create(state: State, name: str, scope: str) -> None:
     Example:
       nocontact keys create --name chirp --scope decide
     """
+    state.local_only("keys create")
     with _keystore(state) as store:
         key, token = store.create(name, scope)
     state.emit({"id": key.id, "name": key.name, "scope": key.scope.value, "key": token}, token)
@@ -667,6 +745,7 @@ def keys_create(state: State, name: str, scope: str) -> None:
 @domain_errors
 def keys_list(state: State) -> None:
     """List keys (never their secrets)."""
+    state.local_only("keys list")
     with _keystore(state) as store:
         found = store.list()
     state.emit(
@@ -684,6 +763,7 @@ def keys_list(state: State) -> None:
 @domain_errors
 def keys_revoke(state: State, key_id: str) -> None:
     """Revoke a key: a running server refuses it within a second."""
+    state.local_only("keys revoke")
     with _keystore(state) as store:
         key = store.revoke(key_id)
     state.emit({"id": key.id, "revoked": iso(key.revoked)}, f"revoked {key.id} ({key.name})")
@@ -694,6 +774,7 @@ def keys_revoke(state: State, key_id: str) -> None:
 BENCH_APPROACHES = ("dict", "sqlite", "postgres", "redis", "numpy")
 BENCH_POSTGRES = "host=127.0.0.1 dbname=test user=postgres"
 BENCH_REDIS = "redis://127.0.0.1:6379/15"
+BENCH_RESULTS = "bench-results"
 
 
 @main.command(
@@ -704,8 +785,9 @@ Examples:
   nocontact bench --skip postgres --skip redis           # no servers here
   nocontact bench --people 100000 --boundaries 1000000 --out /tmp/B.md --plot /tmp/b.png
   nocontact bench --postgres-dsn "host=db dbname=bench user=me" --redis-url redis://cache/15
-  nocontact bench --http                                 # the HTTP service, into BENCHMARKS.md
+  nocontact bench --http                                 # the HTTP service
   nocontact bench --lists                                # shared lists: 3 x 50,000 members
+  nocontact bench --write-docs                           # update BENCHMARKS.md, docs/bench.png
 """
 )
 @click.option(
@@ -755,19 +837,20 @@ Examples:
     help="Leave out a baseline; repeat for more.",
 )
 @click.option(
-    "--out",
-    type=click.Path(dir_okay=False),
-    default="BENCHMARKS.md",
+    "--results",
+    "results_dir",
+    type=click.Path(file_okay=False),
+    default=BENCH_RESULTS,
     show_default=True,
-    help="Where to write the report.",
+    help="Folder for the report (BENCHMARKS.md) and the plot (bench.png).",
 )
 @click.option(
-    "--plot",
-    type=click.Path(dir_okay=False),
-    default="docs/bench.png",
-    show_default=True,
-    help="Where to write the plot (PNG).",
+    "--write-docs",
+    is_flag=True,
+    help="Update the project's own BENCHMARKS.md and docs/bench.png instead.",
 )
+@click.option("--out", type=click.Path(dir_okay=False), help="Where to write the report.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Where to write the plot (PNG).")
 @click.option(
     "--postgres-dsn",
     default=BENCH_POSTGRES,
@@ -778,9 +861,11 @@ Examples:
     "--redis-url",
     default=BENCH_REDIS,
     show_default=True,
-    help="Redis logical database to compare with: it must hold nothing else; emptied after.",
+    help="Redis to compare with: keys under ncb: only, deleted after; nothing else touched.",
 )
+@click.pass_obj
 def bench(
+    state: State,
     lists_only: bool,
     http: bool,
     http_seconds: float,
@@ -789,8 +874,10 @@ def bench(
     seed: int,
     queries: int,
     skip: tuple[str, ...],
-    out: str,
-    plot: str,
+    results_dir: str,
+    write_docs: bool,
+    out: str | None,
+    plot: str | None,
     postgres_dsn: str,
     redis_url: str,
 ) -> None:
@@ -805,33 +892,44 @@ def bench(
 
     PostgreSQL and Redis are skipped, with the reason, when they cannot be
     reached or their client library is missing (pip install 'nocontact[bench]').
-    Writes the results to --out and a plot to --plot; exits with status 1 if
-    any answer differs from the reference.
+    Writes the report and the plot into the --results folder (or where --out and
+    --plot say; the project's own files only with --write-docs); exits with status
+    1 if any answer differs from the reference.
     """
     import shlex
     from pathlib import Path
 
     from rich.console import Console
 
+    if state.url:
+        raise click.UsageError("`nocontact bench` measures locally and does not take --url")
+    folder = Path(results_dir)
+    if write_docs:
+        out_path, plot_path = Path("BENCHMARKS.md"), Path("docs/bench.png")
+    else:
+        out_path, plot_path = folder / "BENCHMARKS.md", folder / "bench.png"
+    out_path = Path(out) if out else out_path
+    plot_path = Path(plot) if plot else plot_path
+
     if lists_only:
         from .bench import lists, sections
 
         found_lists = lists.run_lists(lists.ListsOptions(seed=seed))
         text = lists.markdown(found_lists, shlex.join(["nocontact", "bench", "--lists"]))
-        sections.write(Path(out), lists.SECTION, text)
+        sections.write(out_path, lists.SECTION, text)
         click.echo(text)
-        click.echo(f"wrote the lists section of {out}")
+        click.echo(f"wrote the lists section of {out_path}")
         sys.exit(0 if found_lists.agrees else 1)
 
     if http:
+        from .bench import http as bench_http
         from .bench import sections
-        from .service import bench_http
 
         parts = ["nocontact", "bench", "--http", "--http-seconds", str(http_seconds)]
         found = bench_http.run(http_seconds, shlex.join(parts))
-        sections.write(Path(out), bench_http.SECTION, bench_http.markdown(found))
+        sections.write(out_path, bench_http.SECTION, bench_http.markdown(found))
         click.echo(bench_http.markdown(found))
-        click.echo(f"wrote the HTTP section of {out}")
+        click.echo(f"wrote the HTTP section of {out_path}")
         return
 
     from .bench import report, sections
@@ -861,7 +959,6 @@ def bench(
         raise click.UsageError(str(error)) from None
     console.print(report.table(results))
     console.print(report.targets_table(results))
-    out_path, plot_path = Path(out), Path(plot)
     why = report.plot(results, plot_path)
     if why is not None:
         console.print(f"[yellow]no plot: {why}")
@@ -876,4 +973,5 @@ def bench(
         sys.exit(1)
 
 
-from . import cli_interop  # noqa: E402, F401  (registers list, import and export)
+for _command in (shared_list, import_command, export_command):
+    main.add_command(_command)

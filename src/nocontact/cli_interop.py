@@ -1,29 +1,67 @@
 """``nocontact list``, ``nocontact import`` and ``nocontact export``.
 
-Registered on the ``nocontact`` group by :mod:`nocontact.cli`. They work on
+Added to the ``nocontact`` group by :mod:`nocontact.cli`. They work on
 the local database file (``--db``), or with ``--url`` on a running server
 through ``/v1/lists``, ``/v1/import`` and ``/v1/export``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import click
 from rich.progress import Progress
 
-from .cli import State, domain_errors, main
-from .core.errors import ImportRejected, InvalidInput
+from .core.errors import ImportRejected, InvalidInput, NocontactError
+from .engine import Engine, EngineConfig
 from .engine_lists import ListInfo, Subscription
 from .interop.apply import EXPORT_FORMATS, MODES, export_file, import_file
 from .interop.rows import FORMATS, MAX_IMPORT_BYTES, decode
 
 if TYPE_CHECKING:  # the HTTP client is imported only when --url is given
+    from .client import Client
     from .service.list_schemas import ListOut, SubscriptionOut
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State(Protocol):
+    """What these commands use of the ``nocontact`` command's state."""
+
+    url: str | None
+    as_json: bool
+    config: EngineConfig
+
+    def remote(self) -> AbstractContextManager[Client]: ...
+
+    def engine(self) -> AbstractContextManager[Engine]: ...
+
+    def emit(self, data: object, text: str) -> None: ...
+
+
+def domain_errors(func: F) -> F:
+    """Turn domain errors into one clear line and exit status 2 (as every command does)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NocontactError as error:
+            state = click.get_current_context().obj
+            if getattr(state, "as_json", False):
+                click.echo(json.dumps(error.as_dict()), err=True)
+            else:
+                click.secho(f"error: {error.detail} [{error.code}]", fg="red", err=True)
+            sys.exit(2)
+
+    return cast(F, wrapper)
+
 
 #: Files with more rows than this show a progress bar.
 PROGRESS_FROM = 5_000
@@ -61,7 +99,7 @@ def sub_line(sub: Subscription) -> str:
     return f"{sub.owner} {sub.kind.value}s everyone on {sub.list_id} ({sub.list_name}){state}"
 
 
-@main.group("list")
+@click.group("list")
 def shared_list() -> None:
     """Shared lists: a curator's list of people; owners subscribe as a block or a mute.
 
@@ -253,7 +291,7 @@ def _progress(show: bool) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--owner", help="Whose file it is (every format but the native json).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
@@ -319,7 +357,7 @@ def import_command(
     state.emit(data, f"imported {result.rows} rows ({result.format}) at revision {result.revision}")
 
 
-@main.command("export")
+@click.command("export")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="json",
               show_default=True)  # fmt: skip
 @click.option("--owner", help="Only what this owner set (required for Mastodon formats).")

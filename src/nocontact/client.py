@@ -238,8 +238,8 @@ class Client(_Base):
         after: str | None = None
         while True:
             query = _clean({"limit": 10_000, "after": after})
-            page = self._call("GET", f"/v1/lists/{_seg(list_id)}/members", ls.MemberPage,
-                              query=query)  # fmt: skip
+            path = f"/v1/lists/{_seg(list_id)}/members"
+            page = self._call("GET", path, ls.MemberPage, query=query)
             found += page.members
             if page.next is None:
                 return found
@@ -275,8 +275,8 @@ class Client(_Base):
 
     def import_content(self, content: str, **options: Any) -> ls.ImportOut:
         """``POST /v1/import``: options are ``format``, ``owner``, ``mode``, ``kind``..."""
-        return self._call("POST", "/v1/import", ls.ImportOut, _clean({"content": content,
-                                                                     **options}))  # fmt: skip
+        body = _clean({"content": content, **options})
+        return self._call("POST", "/v1/import", ls.ImportOut, body)
 
     def export(self, fmt: str = "json", *, owner: str | None = None) -> ls.ExportOut:
         query = _clean({"format": fmt, "owner": owner})
@@ -325,11 +325,47 @@ class AsyncClient(_Base):
         body = _clean({"id": person, "name": name, "addresses": list(addresses)})
         return await self._call("POST", "/v1/persons", s.PersonOut, body)
 
+    async def person(self, person: str, *, min_revision: int | None = None) -> s.PersonOut:
+        return await self._call(
+            "GET", f"/v1/persons/{person}", s.PersonOut, query=_rev(min_revision)
+        )
+
+    async def link_address(self, person: str, address: str) -> s.PersonOut:
+        return await self._call(
+            "POST", f"/v1/persons/{person}/addresses", s.PersonOut, {"address": address}
+        )
+
+    async def unlink_address(self, person: str, address: str) -> s.PersonOut:
+        return await self._call("DELETE", f"/v1/persons/{person}/addresses/{address}", s.PersonOut)
+
+    async def add_contact(self, owner: str, contact: str) -> s.RevisionOut:
+        return await self._call(
+            "POST", f"/v1/persons/{owner}/contacts", s.RevisionOut, {"contact": contact}
+        )
+
     async def set_boundary(
         self, owner: str, target: str, kind: str = "block", **options: Any
     ) -> s.BoundaryOut:
         body = _clean({"owner": owner, "target": target, "kind": kind, **options})
         return await self._call("POST", "/v1/boundaries", s.BoundaryOut, body)
+
+    async def boundaries(
+        self,
+        owner: str,
+        *,
+        limit: int = 100,
+        after: str | None = None,
+        min_revision: int | None = None,
+    ) -> s.BoundaryPage:
+        query = _clean(
+            {"owner": owner, "limit": limit, "after": after, "min_revision": min_revision}
+        )
+        return await self._call("GET", "/v1/boundaries", s.BoundaryPage, query=query)
+
+    async def boundary(self, boundary_id: str, *, min_revision: int | None = None) -> s.BoundaryOut:
+        return await self._call(
+            "GET", f"/v1/boundaries/{boundary_id}", s.BoundaryOut, query=_rev(min_revision)
+        )
 
     async def lift(self, boundary_id: str, *, restore: bool = False) -> s.LiftOut:
         query = {"restore": "true"} if restore else None
@@ -360,7 +396,70 @@ class AsyncClient(_Base):
         body = {"author": author, "candidates": list(candidates)}
         return await self._call("POST", "/v1/audience", s.AudienceOut, body, _rev(min_revision))
 
+    async def emergency(self, owner: str) -> s.RevisionOut:
+        return await self._call("POST", "/v1/emergency", s.RevisionOut, {"owner": owner})
+
     async def events(self, after: int = 0, limit: int = 100) -> s.EventPage:
         return await self._call(
             "GET", "/v1/events", s.EventPage, query={"after": after, "limit": limit}
         )
+
+    # -- shared lists, import and export ---------------------------------------------
+
+    async def create_list(
+        self, curator: str, name: str, *, list_id: str | None = None, members: Iterable[str] = ()
+    ) -> ls.ListOut:
+        body = _clean({"curator": curator, "name": name, "id": list_id, "members": list(members)})
+        return await self._call("POST", "/v1/lists", ls.ListOut, body)
+
+    async def get_list(self, list_id: str) -> ls.ListOut:
+        return await self._call("GET", f"/v1/lists/{_seg(list_id)}", ls.ListOut)
+
+    async def list_members(self, list_id: str) -> list[str]:
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            query = _clean({"limit": 10_000, "after": after})
+            path = f"/v1/lists/{_seg(list_id)}/members"
+            page = await self._call("GET", path, ls.MemberPage, query=query)
+            found += page.members
+            if page.next is None:
+                return found
+            after = page.next
+
+    async def add_list_members(self, list_id: str, members: Iterable[str]) -> s.RevisionOut:
+        body = {"members": list(members)}
+        return await self._call("POST", f"/v1/lists/{_seg(list_id)}/members", s.RevisionOut, body)
+
+    async def remove_list_member(self, list_id: str, member: str) -> s.RevisionOut:
+        path = f"/v1/lists/{_seg(list_id)}/members/{_seg(member)}"
+        return await self._call("DELETE", path, s.RevisionOut)
+
+    async def delete_list(self, list_id: str) -> s.RevisionOut:
+        return await self._call("DELETE", f"/v1/lists/{_seg(list_id)}", s.RevisionOut)
+
+    async def subscribe(self, owner: str, list_id: str, kind: str = "block") -> ls.SubscriptionOut:
+        body = {"owner": owner, "kind": kind}
+        path = f"/v1/lists/{_seg(list_id)}/subscriptions"
+        return await self._call("POST", path, ls.SubscriptionOut, body)
+
+    async def unsubscribe(self, owner: str, list_id: str) -> s.RevisionOut:
+        path = f"/v1/lists/{_seg(list_id)}/subscriptions/{_seg(owner)}"
+        return await self._call("DELETE", path, s.RevisionOut)
+
+    async def subscriptions(self, owner: str) -> ls.SubscriptionsOut:
+        path = f"/v1/persons/{_seg(owner)}/subscriptions"
+        return await self._call("GET", path, ls.SubscriptionsOut)
+
+    async def suspend_curator(self, curator: str, suspended: bool = True) -> s.RevisionOut:
+        path = f"/v1/curators/{_seg(curator)}/suspension"
+        return await self._call("PUT" if suspended else "DELETE", path, s.RevisionOut)
+
+    async def import_content(self, content: str, **options: Any) -> ls.ImportOut:
+        """``POST /v1/import``: options are ``format``, ``owner``, ``mode``, ``kind``..."""
+        body = _clean({"content": content, **options})
+        return await self._call("POST", "/v1/import", ls.ImportOut, body)
+
+    async def export(self, fmt: str = "json", *, owner: str | None = None) -> ls.ExportOut:
+        query = _clean({"format": fmt, "owner": owner})
+        return await self._call("GET", "/v1/export", ls.ExportOut, query=query)

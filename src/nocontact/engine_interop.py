@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .core.index import Index
 from .core.model import Boundary, is_person_id
 from .engine_lists import ListInfo, Subscription
 from .store.base import Store
 
-if TYPE_CHECKING:
-    from .engine import Person
+
+class PersonView(Protocol):
+    """A person as the engine shows one (``engine.Person``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def addresses(self) -> tuple[str, ...]: ...
 
 
 @dataclass(slots=True)
 class ExportState:
-    persons: list[Person] = field(default_factory=list)
+    persons: list[PersonView] = field(default_factory=list)
     lists: list[tuple[ListInfo, list[str]]] = field(default_factory=list)
     suspended: list[str] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
@@ -35,7 +43,7 @@ class InteropReads:
         _lock: threading.RLock
         _store: Store
 
-        def person(self, person: str) -> Person: ...
+        def person(self, person: str) -> PersonView: ...
         def boundaries(self, owner: str) -> list[Boundary]: ...
         def contacts(self, owner: str) -> list[str]: ...
         def subscriptions(self, owner: str) -> list[Subscription]: ...

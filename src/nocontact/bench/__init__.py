@@ -9,6 +9,7 @@ The modules, in the order a run uses them:
 - ``reference``: the correctness check of nocontact's answers at scale;
 - ``runner``: one run, with progress bars;
 - ``report``: the on-screen table, ``BENCHMARKS.md`` and the plot;
+- ``http``: ``nocontact bench --http``, the service measured through real HTTP;
 - ``sections``: the named sections of ``BENCHMARKS.md``, so that ``nocontact bench`` and
   ``nocontact bench --http`` each replace only their own.
 

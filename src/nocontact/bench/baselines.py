@@ -360,9 +360,10 @@ class RedisSets(Approach):
     """A set per person each way (``o:A`` whom A holds boundaries toward, ``i:B`` who holds
     one toward B), loaded with pipelined variadic SADD; SISMEMBER and SMISMEMBER to ask.
 
-    Works in a logical database of its own (15 by default) that must hold nothing but
-    this benchmark's keys, and empties it (FLUSHDB on that database only) when done. Its
-    memory is the growth of INFO ``used_memory`` over the load.
+    Every key it writes starts with :attr:`PREFIX`, and it deletes those keys, and only
+    those, before the load (what an earlier run left) and when done: whatever else the
+    database holds is left alone. Its memory is the growth of INFO ``used_memory`` over
+    the load (other clients writing meanwhile would disturb that figure).
     """
 
     name = "redis"
@@ -382,25 +383,22 @@ class RedisSets(Approach):
         self._owned = False
         try:
             self.client.ping()
-            foreign = next(
-                (
-                    key
-                    for key in self.client.scan_iter(count=10_000)
-                    if not key.startswith(self.PREFIX.encode())
-                ),
-                None,
-            )
+            self._delete_own()  # only this benchmark's keys, from an earlier run
         except redis.RedisError as error:
             self.client.close()
             raise Unavailable(f"cannot reach Redis ({url}): {error}") from None
-        if foreign is not None:
-            self.client.close()
-            raise Unavailable(
-                f"Redis database {url} holds other keys (e.g. {foreign!r}): give --redis-url"
-                " a logical database of its own"
-            )
-        self.client.flushdb()  # only this benchmark's keys, from an earlier run
         self._owned = True
+
+    def _delete_own(self) -> None:
+        """Delete every key under :attr:`PREFIX`, and nothing else."""
+        batch: list[bytes] = []
+        for key in self.client.scan_iter(match=self.PREFIX + "*", count=10_000):
+            batch.append(key)
+            if len(batch) >= self._PIPELINE:
+                self.client.unlink(*batch)
+                batch = []
+        if batch:
+            self.client.unlink(*batch)
 
     def _load(self, kind: str, keys: I32, members: I32, progress: Progress) -> None:
         starts = np.flatnonzero(np.diff(keys, prepend=-1))
@@ -468,7 +466,7 @@ class RedisSets(Approach):
 
     def close(self) -> None:
         if self._owned:
-            self.client.flushdb()
+            self._delete_own()
             self._owned = False
         self.client.close()
 

@@ -10,6 +10,7 @@ reference web app.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import re
@@ -23,8 +24,9 @@ import msgspec
 from nocontact.core.errors import NocontactError
 
 from . import logs
+from .bodies import BodyDecoder
 from .ops import all_routes
-from .problems import MEDIA_TYPE, HTTPProblem, Problem, edge, from_error, from_validation, problem
+from .problems import MEDIA_TYPE, HTTPProblem, Problem, edge, from_error, problem
 from .routing import Call, Raw, Route, Router, Stream
 from .settings import Settings
 from .state import Service
@@ -37,6 +39,8 @@ Send = Callable[[Message], Awaitable[None]]
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 _JSON_TYPES = ("application/json",)
 _encode = msgspec.json.Encoder().encode
+#: Bodies larger than this are decoded off the event loop.
+LARGE_BODY = 65_536
 #: The youngest generation's threshold in a served process: a batch of 10,000
 #: checks then sets off no collection (with the default 700, about fourteen).
 GC_THRESHOLD = 50_000
@@ -53,10 +57,10 @@ class App:
         self.router = Router(all_routes())
         #: After startup, freeze what is alive (the index) out of the collector's sight.
         self.settle_gc = settle_gc
+        #: Set when the server begins to shut down: live streams end at their next wake.
+        self.closing = False
         self._decoders = {
-            r.body: msgspec.json.Decoder(r.body, strict=True)
-            for r in self.router.routes
-            if r.body is not None
+            r.body: BodyDecoder(r.body) for r in self.router.routes if r.body is not None
         }
 
     # -- ASGI ------------------------------------------------------------------
@@ -124,7 +128,7 @@ class App:
             route_name = route.path
             call = await self._prepare(route, params, scope, headers, receive, request_id)
             result = await route.handler(call)
-            status = await self._answer(route, result, tracked, request_id)
+            status = await self._answer(route, result, tracked, receive, request_id)
         except HTTPProblem as raised:
             status = await self._problem(send, raised.problem, request_id, raised.headers)
         except NocontactError as error:
@@ -170,6 +174,7 @@ class App:
         request_id: str,
     ) -> Call:
         service = self.open()
+        allowed = self._still_open
         if route.scope is not None and self.settings.auth:
             auth = headers.get("authorization", "")
             token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
@@ -181,6 +186,10 @@ class App:
                 )  # fmt: skip
             if not key.allows(route.scope):
                 raise edge("forbidden", f"this endpoint needs a key with scope {route.scope}")
+
+            def allowed() -> bool:
+                return not self.closing and service.keys.verify(token) is not None
+
         query = self._query(route, scope)
         body: Any = None
         if route.body is not None:
@@ -190,11 +199,15 @@ class App:
                     "unsupported_media_type", "send the body as Content-Type: application/json"
                 )
             raw = await self._read(headers, receive)
-            try:
-                body = self._decoders[route.body].decode(raw)
-            except (msgspec.ValidationError, msgspec.DecodeError) as error:
-                raise from_validation(error) from None
-        return Call(service, params, query, body, headers, request_id)
+            decoder = self._decoders[route.body]
+            if len(raw) <= LARGE_BODY:
+                body = decoder.decode(raw)
+            else:  # megabytes of JSON: decoded and checked on a reader thread
+                body = await service.off_loop(lambda: decoder.decode(raw))
+        return Call(service, params, query, body, headers, request_id, allowed)
+
+    def _still_open(self) -> bool:
+        return not self.closing
 
     def _query(self, route: Route, scope: Scope) -> dict[str, Any]:
         raw = scope.get("query_string", b"").decode("latin-1")
@@ -252,15 +265,16 @@ class App:
 
     # -- answers -------------------------------------------------------------------
 
-    async def _answer(self, route: Route, result: Any, send: Send, request_id: str) -> int:
+    async def _answer(
+        self, route: Route, result: Any, send: Send, receive: Receive, request_id: str
+    ) -> int:
         if isinstance(result, Stream):
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-type", b"text/event-stream; charset=utf-8"),
                 (b"cache-control", b"no-store"),
                 (b"x-request-id", request_id.encode()),
             ]})  # fmt: skip
-            async for chunk in result.chunks():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await _stream(result, send, receive)
             return 200
         if isinstance(result, Raw):
             body, media, status = result.body, result.media_type.encode(), result.status
@@ -294,6 +308,40 @@ async def _send(
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _stream(result: Stream, send: Send, receive: Receive) -> None:
+    """Send the stream's chunks until it ends or the client leaves, whichever is first.
+
+    The client's leaving is read from ``receive`` (``http.disconnect``) beside the
+    stream, so an abandoned stream stops at once instead of waking forever. A stream
+    cancelled by the server's shutdown ends quietly: that is how streams end.
+    """
+
+    async def pump() -> None:
+        async for chunk in result.chunks():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def gone() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    sending = asyncio.ensure_future(pump())
+    leaving = asyncio.ensure_future(gone())
+    try:
+        await asyncio.wait((sending, leaving), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        pass
+    finally:
+        for task in (sending, leaving):
+            task.cancel()
+        done = await asyncio.gather(sending, leaving, return_exceptions=True)
+    for outcome in done:
+        if isinstance(outcome, BaseException) and not isinstance(
+            outcome, asyncio.CancelledError | OSError
+        ):
+            raise outcome
 
 
 def _settle_gc() -> None:

@@ -3,13 +3,16 @@
 Several events can share one revision (a person added with addresses). A page
 never splits a revision, so ``after=next_after`` always resumes exactly where
 the page ended. The stream sends each event as ``id: REVISION``, so a client
-that reconnects with ``Last-Event-ID`` misses nothing.
+that reconnects with ``Last-Event-ID`` misses nothing. A stream asks whether it
+may go on (its key not revoked, the server not closing) before each event and on
+every wake, at least every :data:`WAKE_SECONDS`; the app ends it when the
+client leaves.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import msgspec
 
@@ -44,14 +47,16 @@ async def event_page(service: Service, after: int, limit: int) -> s.EventPage:
     return s.EventPage([s.event_out(e) for e in found], found[-1].revision if found else after)
 
 
-def stream(service: Service, after: int) -> Stream:
+def stream(service: Service, after: int, allowed: Callable[[], bool]) -> Stream:
     async def chunks() -> AsyncIterator[bytes]:
         cursor = after
         yield b": nocontact change feed\n\n"
         idle = 0.0
-        while True:
+        while allowed():
             found = await _events(service, cursor, 1000)
             for e in found:
+                if not allowed():
+                    return
                 data = _encode(s.event_out(e))
                 yield b"id: %d\nevent: %s\ndata: %s\n\n" % (e.revision, e.type.encode(), data)
                 cursor = e.revision

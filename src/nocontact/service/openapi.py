@@ -3,15 +3,14 @@
 The JSON schemas come from the same msgspec structs that decode requests, so
 the document cannot drift from the validation; ``docs/openapi.json`` holds the
 document byte for byte, and a test fails when the two differ
-(``python -m nocontact.service.openapi`` rewrites it).
+(``python -m nocontact.service.ops`` rewrites it). This module knows nothing of
+the routes it documents: :mod:`.ops` hands it the table.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -154,15 +153,3 @@ def docs_html(routes: tuple[Route, ...]) -> str:
         "<table><tr><th>method</th><th>path</th><th>what</th><th>query</th><th>body</th>"
         f"<th>key</th></tr>{''.join(rows)}</table><h2>Schemas</h2>{schemas}</body></html>"
     )
-
-
-def main() -> None:
-    from .ops import document_bytes
-
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/openapi.json")
-    target.write_bytes(document_bytes())
-    print(f"wrote {target}")
-
-
-if __name__ == "__main__":
-    main()

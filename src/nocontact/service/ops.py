@@ -1,8 +1,13 @@
-"""Operational endpoints beside ``/v1``: metrics, the OpenAPI document, its docs page."""
+"""Operational endpoints beside ``/v1``: metrics, the OpenAPI document, its docs page.
+
+``python -m nocontact.service.ops [FILE]`` rewrites ``docs/openapi.json`` (or FILE).
+"""
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 from .auth import Scope
 from .list_routes import LIST_ROUTES
@@ -58,3 +63,13 @@ def document_bytes() -> bytes:
 @lru_cache(maxsize=1)
 def docs_page() -> str:
     return docs_html(all_routes())
+
+
+def main() -> None:
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/openapi.json")
+    target.write_bytes(document_bytes())
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -147,8 +147,11 @@ async def decide_batch(call: Call) -> Raw:
             field="checks",
         )
     engine = await call.service.fresh(call.query.get("min_revision"))
-    decided = engine.decide_many(_interactions(body.checks))
-    encoded, outcomes = s.batch_json(decided, engine.revision)
+    revision = engine.revision
+    encoded, outcomes = await call.service.read(
+        len(body.checks),
+        lambda: s.batch_json(engine.decide_many(_interactions(body.checks)), revision),
+    )
     call.service.metrics.outcome_counts(outcomes)
     return Raw(encoded, "application/json")
 
@@ -169,15 +172,24 @@ async def visible(call: Call) -> s.VisibleOut:
         Item(i.id, i.author, i.reposted_by, i.quoted, i.reply_to, i.root, tuple(i.mentions))
         for i in body.items
     ]
-    found = engine.visible(body.viewer, items, at=_at(body.at))
-    return s.VisibleOut([s.visibility_out(v) for v in found], revision)
+    at = _at(body.at)
+    return await call.service.read(
+        len(items),
+        lambda: s.VisibleOut(
+            [s.visibility_out(v) for v in engine.visible(body.viewer, items, at=at)], revision
+        ),
+    )
 
 
 async def audience(call: Call) -> s.AudienceOut:
     body: s.AudienceIn = call.body
     engine = await call.service.fresh(call.query.get("min_revision"))
     revision = engine.revision
-    return s.AudienceOut(engine.audience(body.author, body.candidates, at=_at(body.at)), revision)
+    at = _at(body.at)
+    found = await call.service.read(
+        len(body.candidates), lambda: engine.audience(body.author, body.candidates, at=at)
+    )
+    return s.AudienceOut(found, revision)
 
 
 async def emergency(call: Call) -> s.RevisionOut:
@@ -195,7 +207,7 @@ async def events(call: Call) -> Any:
     if "text/event-stream" in accept:
         last = call.headers.get("last-event-id", "")
         start = int(last) if last.isascii() and last.isdigit() and len(last) < 18 else after
-        return stream(call.service, start)
+        return stream(call.service, start, call.allowed)
     return await event_page(call.service, after, call.query["limit"])
 
 

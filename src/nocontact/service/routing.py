@@ -64,6 +64,9 @@ class Call:
     body: Any
     headers: Mapping[str, str]
     request_id: str
+    #: Whether the request may still be answered: its key has not been revoked and the
+    #: server is not closing (a live stream asks this on every wake and every event).
+    allowed: Callable[[], bool] = lambda: True
 
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -135,7 +138,8 @@ class Raw:
 
 @dataclass(frozen=True, slots=True)
 class Stream:
-    """A streamed answer (server-sent events): chunks until the client leaves."""
+    """A streamed answer (server-sent events): chunks until the client leaves, the key
+    that opened it is revoked, or the server closes."""
 
     chunks: Callable[[], Any]
     media_type: str = "text/event-stream"

@@ -2,15 +2,18 @@
 
 Settings reach the worker processes through the environment (``NOCONTACT_*``),
 the same way a deployment would set them. On SIGINT or SIGTERM uvicorn stops
-accepting connections, lets requests in flight finish (live event streams get
+accepting connections, tells the app it is closing (live event streams end at
+their next wake, within half a second), lets requests in flight finish (at most
 :data:`GRACE_SECONDS`), then the app closes the store.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .settings import Settings
 
@@ -39,7 +42,28 @@ def prepare_demo(settings: Settings) -> tuple[Settings, str]:
     return replace(settings, db=path), token
 
 
-def run(settings: Settings) -> None:
+def bind(settings: Settings) -> socket.socket:
+    """The listening socket, bound now so that a taken port is reported before anything
+    else, naming the flag that changes it."""
+    from nocontact.core.errors import InvalidInput
+
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.host, settings.port))
+    except OSError as exc:
+        sock.close()
+        raise InvalidInput(
+            f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}):"
+            " choose another port with --port (or NOCONTACT_PORT)",
+            field="port",
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(settings: Settings, listening: socket.socket | None = None) -> None:
     import uvicorn
 
     from . import logs
@@ -48,20 +72,45 @@ def run(settings: Settings) -> None:
         raise SystemExit("auth may be turned off only on a loopback address (127.0.0.1)")
     logs.configure(settings.log_level)
     os.environ.update(settings.as_env())
-    uvicorn.run(
-        "nocontact.service.app:create",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers if settings.workers > 1 else None,
-        loop="uvloop" if _has("uvloop") else "asyncio",
-        http="httptools" if _has("httptools") else "h11",
-        lifespan="on",
-        access_log=False,
-        log_config=None,
-        timeout_graceful_shutdown=GRACE_SECONDS,
-        server_header=False,
-    )
+    if settings.workers > 1:
+        if listening is not None:
+            listening.close()  # uvicorn's supervisor binds its own, shared by the workers
+        uvicorn.run("nocontact.service.app:create", factory=True, **_options(settings))
+        return
+    from .app import create
+
+    app = create(settings)
+    config = uvicorn.Config(app, **_options(settings))
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: Any = None) -> None:
+            app.closing = True
+            await super().shutdown(sockets)
+
+    Server(config).run(sockets=[listening] if listening is not None else None)
+
+
+def _options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options, from the settings: its HTTP protocol with the connection limits."""
+    from functools import partial
+
+    from .connections import LimitedProtocol, Limits
+
+    limits = Limits(settings.max_header, settings.header_timeout, settings.body_timeout)
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "workers": settings.workers if settings.workers > 1 else None,
+        "loop": "uvloop" if _has("uvloop") else "asyncio",
+        "http": partial(LimitedProtocol, limits=limits),
+        "timeout_keep_alive": settings.keep_alive,
+        "h11_max_incomplete_event_size": settings.max_header,
+        "lifespan": "on",
+        "access_log": False,
+        "log_config": None,
+        "timeout_graceful_shutdown": GRACE_SECONDS,
+        "server_header": False,
+    }
 
 
 def _has(module: str) -> bool:

@@ -40,10 +40,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("db", str, None, "SQLite file (default: in the user data folder)."),
     Setting("workers", int, 1, "Worker processes: 1 (more are refused for now)."),
     Setting("region", str, "US", "Region for phone numbers without a country code."),
-    Setting("demo", bool, False, "A throwaway database with demo people; no key on 127.0.0.1."),
+    Setting(
+        "demo", bool, False, "A throwaway database with demo people; prints an admin key to use."
+    ),
     Setting("auth", bool, True, "Require API keys (turn off only on a private loopback).", False),
     Setting("max_body", int, 4_194_304, "Largest request body accepted, in bytes.", False),
+    Setting("max_header", int, 32_768, "Largest request line and headers, in bytes.", False),
+    Setting("header_timeout", float, 10.0, "Seconds a request's headers may take.", False),
+    Setting("body_timeout", float, 10.0, "Seconds a request body may go without a byte.", False),
+    Setting("keep_alive", float, 5.0, "Seconds an idle connection is kept open.", False),
     Setting("max_batch", int, 10_000, "Most checks in one decide/batch call.", False),
+    Setting("read_threads", int, 2, "Threads for large reads, off the event loop.", False),
     Setting("revision_wait", float, 2.0, "Seconds a read waits for min_revision.", False),
     Setting("log_level", str, "info", "Log level: debug, info, warning, error.", False),
     Setting("access_log", bool, True, "Log one JSON line per request.", False),
@@ -66,7 +73,12 @@ class Settings:
     demo: bool = False
     auth: bool = True
     max_body: int = 4_194_304
+    max_header: int = 32_768
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    keep_alive: float = 5.0
     max_batch: int = 10_000
+    read_threads: int = 2
     revision_wait: float = 2.0
     log_level: str = "info"
     access_log: bool = True
@@ -165,15 +177,47 @@ def load(
             " database (it serves requests concurrently)",
             field="workers",
         )
+    for name in ("header_timeout", "body_timeout", "keep_alive", "max_header", "read_threads"):
+        if not getattr(settings, name):
+            raise InvalidInput(f"setting {name} must be more than 0", field=name)
     if settings.port > 65535:
         raise InvalidInput("setting port must be at most 65535", field="port")
     return settings
 
 
+INTRO = """\
+# Settings of `nocontact serve`
+
+A value comes from, strongest first: a command-line flag, the environment, the
+TOML file given by `--config` (or `NOCONTACT_CONFIG`), the default. The
+connection limits (`max_header`, `header_timeout`, `body_timeout`,
+`keep_alive`) apply before a request reaches the app, so before any key is
+checked: a head larger than `max_header` is answered `431`, one slower than
+`header_timeout` `408`, and a body that stalls or a connection left idle is
+closed.
+
+"""
+
+
 def markdown() -> str:
     """The settings table, for the docs."""
-    rows = ["| setting | flag | environment | default | what |", "|---|---|---|---|---|"]
+    rows = [
+        INTRO + "| setting | flag | environment | default | what |",
+        "|---|---|---|---|---|",
+    ]
     for s in SETTINGS:
         flag = f"`--{s.name.replace('_', '-')}`" if s.flag else ""
         rows.append(f"| `{s.name}` | {flag} | `{s.env}` | `{s.default}` | {s.help} |")
     return "\n".join(rows) + "\n"
+
+
+def main() -> None:
+    import sys
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/settings.md")
+    target.write_text(markdown(), encoding="utf-8")
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,10 @@
 """The service's parts, wired together: engine, keys, metrics, one writer thread.
 
-Reads run on the event loop straight from the engine's in-memory index. Writes
+Reads run on the event loop straight from the engine's in-memory index, except
+large ones (a batch, a feed or an audience of more than :data:`LARGE` entries),
+which run on a small pool of reader threads (``read_threads``) so that one
+request never holds the loop (and every other request, health checks included)
+for long. Writes
 run one at a time on a single writer thread (SQLite has one writer, and a
 write waits for its commit to reach the disk). Before every write, and for a
 read (at most once a millisecond), the store is checked (one cheap
@@ -30,6 +34,8 @@ T = TypeVar("T")
 POLL_SECONDS = 0.05
 #: How often a read checks the store for other processes' writes, in seconds.
 CHECK_EVERY = 0.001
+#: Entries (checks, items, candidates) beyond which a read leaves the event loop.
+LARGE = 200
 
 
 class Service:
@@ -43,6 +49,9 @@ class Service:
         self.keys = KeyStore(self.path)
         self.metrics = Metrics()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
+        self._readers = ThreadPoolExecutor(
+            max_workers=settings.read_threads, thread_name_prefix="nocontact-reader"
+        )
         self.changed = asyncio.Event()
         self._closed = False
         self._checked = 0.0  # when a read last checked the store for others' writes
@@ -55,6 +64,17 @@ class Service:
         self.changed.set()
         self.changed = asyncio.Event()
         return result
+
+    async def read(self, size: int, func: Callable[[], T]) -> T:
+        """Run a read of ``size`` entries: on the loop when small, on a reader thread when
+        large (the loop keeps answering meanwhile)."""
+        if size <= LARGE:
+            return func()
+        return await self.off_loop(func)
+
+    async def off_loop(self, func: Callable[[], T]) -> T:
+        """Run ``func`` on a reader thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, func)
 
     async def on_writer(self, func: Callable[[Engine], T]) -> T:
         """Run ``func`` on the writer thread (reads of the event log write due ends)."""
@@ -97,6 +117,7 @@ class Service:
         if self._closed:
             return
         self._closed = True
+        self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self.keys.close()
         self.engine.close()

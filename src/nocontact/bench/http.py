@@ -279,8 +279,7 @@ def _cpu_ms(rounds: list[_Round]) -> float | None:
 
 def _seed(path: str) -> str:
     from nocontact.engine import Engine
-
-    from .auth import KeyStore
+    from nocontact.service.auth import KeyStore
 
     rng = random.Random(42)
     with Engine.open(path) as engine:
