@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from nocontact.core.errors import InvalidInput, ListExists, UnknownList, UnknownPerson
@@ -195,3 +196,22 @@ def test_lists_pause_in_the_emergency_window(world: Engine, clock: FakeClock) ->
     assert world.check("sam", "message", "alex").outcome == "drop"
     clock.advance(2 * 3600 + 1)
     assert world.check("sam", "call", "alex").outcome == "drop"
+
+
+@pytest.mark.parametrize(
+    "members",
+    [[3, 5, 7, 9], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1_000_000], [2, 500_000, 999_999], []],
+    ids=["dense", "everyone", "one far", "sparse", "empty"],
+)
+def test_batch_membership_matches_the_set(members: list[int]) -> None:
+    """A list's batch lookup (flags when dense, a sorted array when sparse) is its set."""
+    from nocontact.core.lists import SharedList
+
+    shared = SharedList("l", "L", "c")
+    for m in members:
+        shared.cover(m, 1)
+    probe = np.array([0, 1, 2, 3, 5, 8, 9, 10, 499_999, 500_000, 999_999, 1_000_000, 2_000_000])
+    expected = [int(n) in shared.covered for n in probe]
+    assert shared.contains_many(probe).tolist() == expected
+    shared.cover(3, -1)  # a change drops what was built
+    assert shared.contains_many(np.array([3])).tolist() == [False]
