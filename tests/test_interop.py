@@ -267,3 +267,11 @@ def test_input_problems_are_errors_not_crashes(alex: Engine) -> None:
 def test_formats_are_detected(name: str, fmt: str) -> None:
     """Without --format, the file's name and first line say which format it is."""
     assert detect(decode(read(name))) == fmt
+
+
+def test_progress_hears_every_row(alex: Engine) -> None:
+    """The progress callback (the CLI's bar) hears each row, ending at the total."""
+    heard: list[tuple[int, int]] = []
+    text = "".join(f"+1 415 555 {n:04d}\n" for n in range(100, 160))
+    import_file(alex, text, owner="alex", progress=lambda done, total: heard.append((done, total)))
+    assert heard[-1] == (60, 60) and len(heard) == 60

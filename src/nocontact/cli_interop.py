@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import click
+from rich.console import Console
 from rich.progress import Progress
 
 from .core.errors import ImportRejected, InvalidInput, NocontactError
@@ -281,7 +282,7 @@ def _progress(show: bool) -> Iterator[Callable[[int, int], None] | None]:
     if not show:
         yield None
         return
-    with Progress(transient=True) as bar:
+    with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("importing", total=None)
 
         def update(done: int, total: int) -> None:
