@@ -222,7 +222,10 @@ def visible(
             found = parties[name] = index.resolve(name)
         return found
 
-    by_list = _hidden_by_lists(index, me, items, party) if index.lists.by_owner else None
+    by_list = None
+    if index.lists.by_owner:
+        carried = list(dict.fromkeys(p for item in items for p in item.carried()))
+        by_list = _hidden_by_lists(index, me, carried, party, me_views=True)
     out: list[Visibility] = []
     for item in items:
         hidden = False
@@ -259,16 +262,21 @@ def visible(
 
 
 def _hidden_by_lists(
-    index: Index, me: Party, items: Sequence[Item], party: Callable[[str], Party]
+    index: Index, me: Party, names: list[str], party: Callable[[str], Party], *, me_views: bool
 ) -> dict[str, Explanation | None]:
-    """Everyone the items carry whom a list subscription, either way, hides from ``me``.
+    """Which of ``names`` a list subscription, either way, keeps apart from ``me``.
 
-    Answered for the whole feed at once: one array search per subscription.
-    The value is the viewer's own reason (None when the list is the other
-    side's subscription).
+    ``me_views``: ``me`` views their posts (a feed); otherwise they view
+    ``me``'s (a fan-out). Answered for all at once: one array search per
+    subscription. The value is ``me``'s own reason (None when the list is the
+    other side's subscription).
     """
     lists = index.lists
-    names = list(dict.fromkeys(p for item in items for p in item.carried()))
+    mine, theirs = (
+        (Direction.OUTBOUND, Direction.INBOUND)
+        if me_views
+        else (Direction.INBOUND, Direction.OUTBOUND)
+    )
     parties = [party(n) for n in names]
     principals = np.fromiter(
         (-1 if p.principal is None else p.principal for p in parties), np.int64, len(parties)
@@ -281,7 +289,7 @@ def _hidden_by_lists(
     hidden = np.zeros(len(names), np.bool_)
     reasons: dict[int, Explanation] = {}
     for sub in lists.of_owner(me.principal):
-        if sub.kind in _HIDING[Direction.OUTBOUND] and lists.active(sub.list_id):
+        if sub.kind in _HIDING[mine] and lists.active(sub.list_id):
             shared = lists.lists[sub.list_id]
             hit = (shared.contains_many(principals) & known) | (
                 shared.contains_many(addresses) & has_address
@@ -293,7 +301,7 @@ def _hidden_by_lists(
     covering = {i for n in (me.principal, me.address) if n is not None
                 for i, _ in lists.covering(n)}  # fmt: skip
     for list_id in covering:
-        for kind in _HIDING[Direction.INBOUND]:
+        for kind in _HIDING[theirs]:
             hidden |= in_sorted(lists.subscribers_of_kind(list_id, kind), principals) & others
     return {names[j]: reasons.get(j) for j in np.flatnonzero(hidden).tolist()}
 
@@ -371,8 +379,14 @@ def audience(
     writer = index.resolve(author)
     if index.isolated(writer):
         return list(candidates)
+    names = list(candidates)
+    by_list: dict[str, Explanation | None] = {}
+    if index.lists.by_owner:  # those a list keeps apart, found for all at once
+        by_list = _hidden_by_lists(index, writer, names, index.resolve, me_views=False)
     kept: list[str] = []
-    for candidate in candidates:
+    for candidate in names:
+        if candidate in by_list:
+            continue
         decision = decide_parties(
             index,
             index.resolve(candidate),
