@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from nocontact.engine import Engine, EngineConfig
 from nocontact.store.sqlite import default_path
+from nocontact.telephony.attempts import Attempts
 
 from .auth import KeyStore
 from .metrics import Metrics
@@ -47,6 +48,7 @@ class Service:
         self.config = EngineConfig(region=settings.region)
         self.engine = Engine.open(self.path, config=self.config)
         self.keys = KeyStore(self.path)
+        self.attempts = Attempts(self.path)
         self.metrics = Metrics()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
         self._readers = ThreadPoolExecutor(
@@ -120,6 +122,7 @@ class Service:
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self.keys.close()
+        self.attempts.close()
         self.engine.close()
 
     def sizes(self) -> dict[str, int]:
