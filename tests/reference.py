@@ -195,6 +195,11 @@ class Reference:
         self.contacts: list[tuple[str, str]] = []  # (owner, person id or address uri)
         self.emergencies: dict[str, float] = {}  # owner -> last emergency contact
         self.lifts_person_blocks: dict[str, bool] = {}
+        #: Shared lists: id -> (curator, deleted, members as person ids or address URIs).
+        self.lists: dict[str, tuple[str, bool, set[str]]] = {}
+        #: (owner, list id) -> the subscription, as the boundary it stands for.
+        self.subscriptions: dict[tuple[str, str], RBoundary] = {}
+        self.suspended: set[str] = set()
 
     # -- persons and addresses ---------------------------------------------------
 
@@ -287,6 +292,81 @@ class Reference:
     def set_lifts_person_blocks(self, owner: str, lifts: bool) -> None:
         self._person(owner)
         self.lifts_person_blocks[owner] = lifts
+
+    # -- shared lists ------------------------------------------------------------------
+
+    def _member(self, text: str) -> str:
+        return self._linkable(text).uri if looks_like_address(text) else self._person(text)
+
+    def _list(self, list_id: str) -> tuple[str, bool, set[str]]:
+        if list_id not in self.lists:
+            raise Invalid(f"no list {list_id!r}")
+        return self.lists[list_id]
+
+    def create_list(self, curator: str, list_id: str, members: Sequence[str]) -> None:
+        self._person(curator)
+        if list_id in self.lists:
+            raise Invalid("list exists")
+        self.lists[list_id] = (curator, False, {self._member(m) for m in members})
+
+    def change_members(self, list_id: str, members: Sequence[str], *, add: bool) -> bool:
+        """Whether anything changed."""
+        _, _, current = self._list(list_id)
+        wanted = {self._member(m) for m in members}
+        changing = wanted - current if add else wanted & current
+        if add:
+            current |= changing
+        else:
+            current -= changing
+        return bool(changing)
+
+    def subscribe(self, owner: str, list_id: str, kind: Kind, sub_id: str, now: float) -> bool:
+        self._person(owner)
+        self._list(list_id)
+        if kind not in (Kind.BLOCK, Kind.MUTE):
+            raise Invalid("a list is subscribed to as a block or a mute")
+        found = self.subscriptions.get((owner, list_id))
+        if found is not None and found.kind is kind:
+            return False
+        self.subscriptions[(owner, list_id)] = RBoundary(
+            sub_id, owner, kind, "list:" + list_id, "everywhere", None, now, None,
+            Disclosure.SILENT, None, False, OnEnd.DELIVER,
+        )  # fmt: skip
+        return True
+
+    def unsubscribe(self, owner: str, list_id: str) -> None:
+        self._person(owner)
+        if (owner, list_id) not in self.subscriptions:
+            raise Invalid("not subscribed")
+        del self.subscriptions[(owner, list_id)]
+
+    def delete_list(self, list_id: str) -> bool:
+        curator, deleted, _ = self._list(list_id)
+        if deleted:
+            return False
+        self.lists[list_id] = (curator, True, set())
+        return True
+
+    def suspend(self, curator: str, suspended: bool) -> bool:
+        self._person(curator)
+        if (curator in self.suspended) == suspended:
+            return False
+        if suspended:
+            self.suspended.add(curator)
+        else:
+            self.suspended.discard(curator)
+        return True
+
+    def applies(self, list_id: str) -> bool:
+        curator, deleted, _ = self.lists[list_id]
+        return not deleted and curator not in self.suspended
+
+    def on_list(self, list_id: str, party: RParty) -> bool:
+        """A member covers the party by id or address, and a member address its person."""
+        for m in self.lists[list_id][2]:
+            if m in (party.principal, party.address) or self.linked.get(m) == party.principal:
+                return True
+        return False
 
     # -- boundaries ------------------------------------------------------------------
 
@@ -477,7 +557,7 @@ class Reference:
         e = self.emergencies.get(b.owner)
         if e is None or not e <= at < e + self.window:
             return False
-        if b.target.startswith(PATTERN):
+        if b.target.startswith((PATTERN, "list:")):
             return True
         return self.lifts_person_blocks.get(b.owner, False)
 
@@ -501,6 +581,14 @@ class Reference:
                 if applies and not (action in PHONE_ACTIONS and self.paused(b, at)):
                     out.append(Holding(b, Direction.INBOUND))
             elif b.owner == actor.principal and self.toward(b, target):
+                out.append(Holding(b, Direction.OUTBOUND))
+        for (owner, list_id), b in self.subscriptions.items():
+            if not self.applies(list_id) or not b.holds(at):
+                continue
+            if owner == target.principal and self.on_list(list_id, actor):
+                if not (action in PHONE_ACTIONS and self.paused(b, at)):
+                    out.append(Holding(b, Direction.INBOUND))
+            elif owner == actor.principal and self.on_list(list_id, target):
                 out.append(Holding(b, Direction.OUTBOUND))
         return out
 

@@ -259,3 +259,19 @@ def test_http_open_loop_keeps_its_schedule() -> None:
     assert found.count == len(found.latencies) == len(found.lags) == 500
     assert all(0 <= x < 1 for x in found.latencies)
     assert 0.2 < found.elapsed < 5
+
+
+def test_lists_bench_small_run_agrees_and_reports() -> None:
+    """``bench --lists`` at a tiny size: answers agree with decide; memory is per subscription."""
+    from nocontact.bench.lists import ListsOptions, markdown, run_lists
+
+    found = run_lists(
+        ListsOptions(members=300, direct=100, candidates=200, subscribers=50, strangers=300,
+                     repeats=20)
+    )  # fmt: skip
+    assert found.agrees
+    assert 0 < found.hidden_share < 1
+    # 49 more subscribers add 147 subscriptions, never 147 x 300 member entries.
+    assert found.bytes_many - found.bytes_one < 147 * 2_000
+    text = markdown(found, "nocontact bench --lists")
+    assert "## Shared lists at scale" in text and "`visible_ids`" in text

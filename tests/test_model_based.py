@@ -126,6 +126,11 @@ ACTIONS = tuple(Action)
 DELIVERED_ETC = frozenset({Outcome.DELIVER, Outcome.DELIVER_QUIETLY, Outcome.ALLOW, Outcome.SHOW})
 NEVER_FOR_EMERGENCY = frozenset({Outcome.DROP, Outcome.DENY, Outcome.HOLD})
 
+#: Shared lists: a few ids, some never created; members as people, addresses, or bad.
+LIST_IDS = ("l1", "l2", "l3")
+MEMBERS = (*PERSONS, LATE, *(g[0] for g in SPELLINGS.values()), *STRANGERS)
+BAD_MEMBERS = (UNKNOWN_PERSON, "911", PRIVATE, "no address here")
+
 #: How many sampled interactions each step compares.
 FOCUSED_CHECKS = 24
 RANDOM_CHECKS = 8
@@ -172,6 +177,7 @@ class EngineVsModel(RuleBasedStateMachine):
         self.steps = 0
         self.seen_ids: list[str] = []
         self.decided_by_boundary = 0
+        self.decided_by_list = 0
         self.refused = 0
 
     def _open(self) -> Engine:
@@ -186,6 +192,7 @@ class EngineVsModel(RuleBasedStateMachine):
     def teardown(self) -> None:
         event("decisions made by a boundary: " + self._bucket(self.decided_by_boundary))
         event("boundaries set: " + self._bucket(len(self.seen_ids)))
+        event("decisions made by a list: " + self._bucket(self.decided_by_list))
         event("writes refused: " + self._bucket(self.refused))
         self.engine.close()
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -234,6 +241,11 @@ class EngineVsModel(RuleBasedStateMachine):
                 lambda: self.engine.add_person(person, addresses=addresses),  # noqa: B023
             ) is None:  # fmt: skip
                 self.add_person(person, [])
+        if data.draw(st.booleans(), "start with a shared list"):
+            members = data.draw(st.lists(st.sampled_from(MEMBERS), min_size=1, max_size=3))
+            self.create_list(PERSONS[-1], LIST_IDS[0], members)
+            kind = data.draw(st.sampled_from((Kind.BLOCK, Kind.MUTE)), "kind")
+            self.subscribe(PERSONS[0], LIST_IDS[0], kind)
 
     @rule(
         person=mostly((LATE,), (PERSONS[0], "not a person id")),
@@ -493,6 +505,80 @@ class EngineVsModel(RuleBasedStateMachine):
             lambda: self.engine.set_emergency_lifts_person_blocks(owner, lifts),
         )
 
+    # -- shared lists --------------------------------------------------------------
+
+    @rule(
+        curator=OWNERS,
+        list_id=st.sampled_from(LIST_IDS),
+        members=st.lists(mostly(MEMBERS, BAD_MEMBERS), max_size=3),
+    )
+    def create_list(self, curator: str, list_id: str, members: list[str]) -> None:
+        self._write(
+            lambda: self.model.create_list(curator, list_id, members),
+            lambda: self.engine.create_list(curator, f"List {list_id}", list_id=list_id,
+                                            members=members),
+        )  # fmt: skip
+
+    @rule(
+        list_id=st.sampled_from(LIST_IDS),
+        members=st.lists(mostly(MEMBERS, BAD_MEMBERS), min_size=1, max_size=3),
+        add=st.booleans(),
+    )
+    def change_list_members(self, list_id: str, members: list[str], add: bool) -> None:
+        """Membership changes: every subscriber's next decision must see them."""
+        self._write(
+            lambda: self.model.change_members(list_id, members, add=add),
+            lambda: (self.engine.add_list_members if add else self.engine.remove_list_members)(
+                list_id, members
+            ),
+        )
+
+    @rule(
+        owner=OWNERS,
+        list_id=st.sampled_from(LIST_IDS),
+        kind=mostly((Kind.BLOCK, Kind.MUTE), (Kind.RESTRICT,)),
+    )
+    def subscribe(self, owner: str, list_id: str, kind: Kind) -> None:
+        self._flush_expiries()
+        before = self.engine.revision
+        try:
+            got = self.engine.subscribe(owner, list_id, kind)
+        except NocontactError:
+            with_error = True
+        else:
+            with_error = False
+        try:
+            changed = self.model.subscribe(
+                owner, list_id, kind, "" if with_error else got.id, self.now
+            )
+        except Invalid:
+            assert with_error, "engine accepted an invalid subscription"
+            assert self.engine.revision == before
+            self.refused += 1
+            return
+        assert not with_error, "engine refused a valid subscription"
+        assert (self.engine.revision > before) == changed
+
+    @rule(owner=OWNERS, list_id=st.sampled_from(LIST_IDS))
+    def unsubscribe(self, owner: str, list_id: str) -> None:
+        self._write(
+            lambda: self.model.unsubscribe(owner, list_id),
+            lambda: self.engine.unsubscribe(owner, list_id),
+        )
+
+    @rule(list_id=st.sampled_from(LIST_IDS))
+    def delete_list(self, list_id: str) -> None:
+        self._write(
+            lambda: self.model.delete_list(list_id), lambda: self.engine.delete_list(list_id)
+        )
+
+    @rule(curator=OWNERS, suspended=st.booleans())
+    def suspend_curator(self, curator: str, suspended: bool) -> None:
+        self._write(
+            lambda: self.model.suspend(curator, suspended),
+            lambda: self.engine.suspend_curator(curator, suspended),
+        )
+
     @rule()
     def fold_into_edges(self) -> None:
         """Plain boundaries move from the overlay into the packed edges (and a checkpoint)."""
@@ -549,6 +635,7 @@ class EngineVsModel(RuleBasedStateMachine):
     ) -> None:
         want = self.model.decide(actor, action, target, platform=platform, at=at)
         self.decided_by_boundary += want.boundary_id is not None
+        self.decided_by_list += want.boundary_id is not None and want.boundary_id.startswith("s_")
         where = f"{actor} -{action.value}-> {target} on {platform} at T0+{at - T0:g}"
         explained = got.explanation.boundary_id if got.explanation is not None else None
         assert (
@@ -615,6 +702,14 @@ class EngineVsModel(RuleBasedStateMachine):
         """A party the boundary may be about."""
         model = self.model
         options: list[str] = []
+        if b.target.startswith("list:"):
+            members = sorted(model.lists[b.target.removeprefix("list:")][2])
+            options += [b.owner, *PERSONS[:2], *STRANGERS[:1]]
+            for m in members:
+                options += spellings_of(m)
+                holder = model.linked.get(m)
+                options += [m] if holder is None else [holder, m]
+            return rng.choice(options)
         if b.target.startswith("pattern:"):
             options += [PRIVATE, "tel:72345;phone-context=+1", "sender:Other Co", EMERGENCY]
             options += ["mailto:sam@example.org", "acct:mastodon:kim@social.example"]
@@ -644,6 +739,7 @@ class EngineVsModel(RuleBasedStateMachine):
         self.steps += 1
         rng = random.Random(self.steps)
         alive = [b for b in self.model.boundaries if b.alive(self.now)]
+        alive += self.model.subscriptions.values()
         # Interactions between a boundary's owner and someone it may be about.
         for _ in range(FOCUSED_CHECKS if alive else 0):
             b = rng.choice(alive)

@@ -114,6 +114,33 @@ def test_item15_async_client_drives_every_call(server: Server) -> None:
     asyncio.run(drive())
 
 
+def test_async_client_lists_import_export(server: Server) -> None:
+    """AsyncClient's list, import and export calls against a real server."""
+
+    async def drive() -> None:
+        async with AsyncClient(server.url, server.key) as api:
+            for person in ("una", "cal", "pest"):
+                await api.add_person(person)
+            made = await api.create_list("cal", "Pests", list_id="pests", members=["pest"])
+            assert made.members == 1 and made.applies
+            await api.add_list_members("pests", ["+1 415 555 0155"])
+            assert await api.list_members("pests") == ["pest", "tel:+14155550155"]
+            await api.remove_list_member("pests", "tel:+14155550155")
+            assert (await api.subscribe("una", "pests", "mute")).kind == "mute"
+            assert (await api.decide("pest", "message", "una")).outcome == "deliver_quietly"
+            assert [x.list for x in (await api.subscriptions("una")).subscriptions] == ["pests"]
+            await api.suspend_curator("cal")
+            assert not (await api.get_list("pests")).applies
+            await api.suspend_curator("cal", False)
+            done = await api.import_content("x@y.org\n", owner="una", format="mastodon-blocks")
+            assert done.rows == 1
+            assert "x@y.org" in (await api.export("mastodon-blocks", owner="una")).content
+            await api.unsubscribe("una", "pests")
+            await api.delete_list("pests")
+
+    asyncio.run(drive())
+
+
 def test_cli_url(server: Server) -> None:
     """`nocontact --url ... decide` asks the running server instead of a file."""
     run = CliRunner().invoke
@@ -127,6 +154,33 @@ def test_cli_url(server: Server) -> None:
     assert "block" in run(main, [*args, "boundary", "list", "lee"]).output
     bad = run(main, [*args, "boundary", "add", "lee", "lee"])
     assert bad.exit_code == 2 and "self_boundary" in bad.output
+
+
+def test_cli_url_lists_import_export(server: Server, tmp_path: Path) -> None:
+    """`nocontact --url ... list/import/export` work on the running server, problems included."""
+    run = CliRunner().invoke
+    args = ["--url", server.url, "--key", server.key]
+    for person in ("olga", "cleo", "spammy"):
+        assert run(main, [*args, "person", "add", person]).exit_code == 0
+    made = run(main, [*args, "list", "create", "cleo", "Spam", "--id", "spamlist"])
+    assert made.exit_code == 0, made.output
+    assert run(main, [*args, "list", "add", "spamlist", "spammy", "+1 415 555 0166"]).exit_code == 0
+    assert run(main, [*args, "list", "subscribe", "olga", "spamlist"]).exit_code == 0
+    assert "outcome:    drop" in run(main, [*args, "decide", "spammy", "message", "olga"]).output
+    shown = run(main, [*args, "list", "show", "spamlist"]).output
+    assert "tel:+14155550166" in shown and "spammy" in shown
+    assert run(main, [*args, "list", "remove", "spamlist", "+1 415 555 0166"]).exit_code == 0
+    assert "spamlist" in run(main, [*args, "list", "subscriptions", "olga"]).output
+    blocks = tmp_path / "blocks.csv"
+    blocks.write_text("Account address\r\n@Troll@Mastodon.Social\r\nnot-a-handle\r\n")
+    bad = run(main, [*args, "import", str(blocks), "--owner", "olga"])
+    assert bad.exit_code == 2 and "import_rejected" in bad.output
+    assert f"{blocks}:3:" in bad.output
+    blocks.write_text("Account address\r\n@Troll@Mastodon.Social\r\n")
+    good = run(main, [*args, "import", str(blocks), "--owner", "olga"])
+    assert good.exit_code == 0 and "imported 1 rows" in good.output
+    out = run(main, [*args, "export", "--owner", "olga", "--format", "mastodon-blocks"]).output
+    assert out == "Account address\ntroll@mastodon.social\n"
 
 
 def test_events_stream_live(server: Server) -> None:

@@ -99,6 +99,12 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
     "contacts": [{"owner": "p1", "contact": "p2"}, {"owner": "p2", "contact": "p1"}],
     "settings": [{"owner": "p1", "key": "quiet_hours", "value": "22-7"}],
     "emergencies": [{"owner": "p1", "at": 1_700_000_100.0}],
+    "lists": [{"id": "l1", "name": "Spam callers", "curator": "p1", "deleted": 0, "created": 1.0}],
+    "list_members": [{"list_id": "l1", "member": "tel:+14155550123"}],
+    "list_subscriptions": [
+        {"id": "s1", "owner": "p2", "list_id": "l1", "kind": "block", "created": 2.0}
+    ],
+    "curator_suspensions": [{"curator": "p1", "at": 3.0}],
 }
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from .cli_interop import export_command, import_command, shared_list
 from .core.errors import InvalidInput, NocontactError
 from .core.model import (
     Action,
@@ -936,9 +937,16 @@ Examples:
   nocontact bench --people 100000 --boundaries 1000000 --out /tmp/B.md --plot /tmp/b.png
   nocontact bench --postgres-dsn "host=db dbname=bench user=me" --redis-url redis://cache/15
   nocontact bench --http                                 # the HTTP service
+  nocontact bench --lists                                # shared lists: 3 x 50,000 members
   nocontact bench --write-docs                           # update BENCHMARKS.md, docs/bench.png
   nocontact bench --sip                                  # a SIP proxy asking
 """
+)
+@click.option(
+    "--lists",
+    "lists_only",
+    is_flag=True,
+    help="Measure shared lists instead: 3 lists of 50,000 members, 1 and 10,000 subscribers.",
 )
 @click.option(
     "--http",
@@ -1032,6 +1040,7 @@ Examples:
 @click.pass_obj
 def bench(
     state: State,
+    lists_only: bool,
     http: bool,
     app_page: bool,
     http_seconds: float,
@@ -1081,6 +1090,16 @@ def bench(
     out_path = Path(out) if out else out_path
     plot_path = Path(plot) if plot else plot_path
 
+    if lists_only:
+        from .bench import lists, sections
+
+        found_lists = lists.run_lists(lists.ListsOptions(seed=seed))
+        text = lists.markdown(found_lists, shlex.join(["nocontact", "bench", "--lists"]))
+        sections.write(out_path, lists.SECTION, text)
+        click.echo(text)
+        click.echo(f"wrote the lists section of {out_path}")
+        sys.exit(0 if found_lists.agrees else 1)
+
     if app_page:
         from .bench import sections
         from .web import bench as app_bench
@@ -1105,6 +1124,7 @@ def bench(
         click.echo(bench_sip.markdown(found_sip))
         click.echo(f"wrote the SIP section of {out_path}")
         return
+
     if http:
         from .bench import http as bench_http
         from .bench import sections
@@ -1155,3 +1175,7 @@ def bench(
     if not results.passed:
         console.print("[bold red]some answers differ from the reference: see the report")
         sys.exit(1)
+
+
+for _command in (shared_list, import_command, export_command):
+    main.add_command(_command)

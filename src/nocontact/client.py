@@ -18,11 +18,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
 import msgspec
 
 from .core.errors import NocontactError
+from .service import list_schemas as ls
 from .service import schemas as s
 from .service.problems import Problem
 
@@ -67,6 +69,11 @@ def _parse(response: httpx.Response, kind: type[T]) -> T:
             "about:blank", response.reason_phrase, response.status_code, response.text[:200], "http"
         )
     raise ProblemError(found)
+
+
+def _seg(text: str) -> str:
+    """One path segment: an address such as ``tel:+1...`` escaped."""
+    return quote(text, safe="")
 
 
 def _checks(checks: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -215,6 +222,66 @@ class Client(_Base):
     def events(self, after: int = 0, limit: int = 100) -> s.EventPage:
         return self._call("GET", "/v1/events", s.EventPage, query={"after": after, "limit": limit})
 
+    # -- shared lists, import and export ---------------------------------------------
+
+    def create_list(
+        self, curator: str, name: str, *, list_id: str | None = None, members: Iterable[str] = ()
+    ) -> ls.ListOut:
+        body = _clean({"curator": curator, "name": name, "id": list_id, "members": list(members)})
+        return self._call("POST", "/v1/lists", ls.ListOut, body)
+
+    def get_list(self, list_id: str) -> ls.ListOut:
+        return self._call("GET", f"/v1/lists/{_seg(list_id)}", ls.ListOut)
+
+    def list_members(self, list_id: str) -> list[str]:
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            query = _clean({"limit": 10_000, "after": after})
+            path = f"/v1/lists/{_seg(list_id)}/members"
+            page = self._call("GET", path, ls.MemberPage, query=query)
+            found += page.members
+            if page.next is None:
+                return found
+            after = page.next
+
+    def add_list_members(self, list_id: str, members: Iterable[str]) -> s.RevisionOut:
+        body = {"members": list(members)}
+        return self._call("POST", f"/v1/lists/{_seg(list_id)}/members", s.RevisionOut, body)
+
+    def remove_list_member(self, list_id: str, member: str) -> s.RevisionOut:
+        path = f"/v1/lists/{_seg(list_id)}/members/{_seg(member)}"
+        return self._call("DELETE", path, s.RevisionOut)
+
+    def delete_list(self, list_id: str) -> s.RevisionOut:
+        return self._call("DELETE", f"/v1/lists/{_seg(list_id)}", s.RevisionOut)
+
+    def subscribe(self, owner: str, list_id: str, kind: str = "block") -> ls.SubscriptionOut:
+        body = {"owner": owner, "kind": kind}
+        path = f"/v1/lists/{_seg(list_id)}/subscriptions"
+        return self._call("POST", path, ls.SubscriptionOut, body)
+
+    def unsubscribe(self, owner: str, list_id: str) -> s.RevisionOut:
+        path = f"/v1/lists/{_seg(list_id)}/subscriptions/{_seg(owner)}"
+        return self._call("DELETE", path, s.RevisionOut)
+
+    def subscriptions(self, owner: str) -> ls.SubscriptionsOut:
+        path = f"/v1/persons/{_seg(owner)}/subscriptions"
+        return self._call("GET", path, ls.SubscriptionsOut)
+
+    def suspend_curator(self, curator: str, suspended: bool = True) -> s.RevisionOut:
+        path = f"/v1/curators/{_seg(curator)}/suspension"
+        return self._call("PUT" if suspended else "DELETE", path, s.RevisionOut)
+
+    def import_content(self, content: str, **options: Any) -> ls.ImportOut:
+        """``POST /v1/import``: options are ``format``, ``owner``, ``mode``, ``kind``..."""
+        body = _clean({"content": content, **options})
+        return self._call("POST", "/v1/import", ls.ImportOut, body)
+
+    def export(self, fmt: str = "json", *, owner: str | None = None) -> ls.ExportOut:
+        query = _clean({"format": fmt, "owner": owner})
+        return self._call("GET", "/v1/export", ls.ExportOut, query=query)
+
     def phone_route(
         self, caller: str, callee: str, action: str, *, withheld: bool = False
     ) -> s.PhoneRouteOut:
@@ -346,6 +413,66 @@ class AsyncClient(_Base):
         return await self._call(
             "GET", "/v1/events", s.EventPage, query={"after": after, "limit": limit}
         )
+
+    # -- shared lists, import and export ---------------------------------------------
+
+    async def create_list(
+        self, curator: str, name: str, *, list_id: str | None = None, members: Iterable[str] = ()
+    ) -> ls.ListOut:
+        body = _clean({"curator": curator, "name": name, "id": list_id, "members": list(members)})
+        return await self._call("POST", "/v1/lists", ls.ListOut, body)
+
+    async def get_list(self, list_id: str) -> ls.ListOut:
+        return await self._call("GET", f"/v1/lists/{_seg(list_id)}", ls.ListOut)
+
+    async def list_members(self, list_id: str) -> list[str]:
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            query = _clean({"limit": 10_000, "after": after})
+            path = f"/v1/lists/{_seg(list_id)}/members"
+            page = await self._call("GET", path, ls.MemberPage, query=query)
+            found += page.members
+            if page.next is None:
+                return found
+            after = page.next
+
+    async def add_list_members(self, list_id: str, members: Iterable[str]) -> s.RevisionOut:
+        body = {"members": list(members)}
+        return await self._call("POST", f"/v1/lists/{_seg(list_id)}/members", s.RevisionOut, body)
+
+    async def remove_list_member(self, list_id: str, member: str) -> s.RevisionOut:
+        path = f"/v1/lists/{_seg(list_id)}/members/{_seg(member)}"
+        return await self._call("DELETE", path, s.RevisionOut)
+
+    async def delete_list(self, list_id: str) -> s.RevisionOut:
+        return await self._call("DELETE", f"/v1/lists/{_seg(list_id)}", s.RevisionOut)
+
+    async def subscribe(self, owner: str, list_id: str, kind: str = "block") -> ls.SubscriptionOut:
+        body = {"owner": owner, "kind": kind}
+        path = f"/v1/lists/{_seg(list_id)}/subscriptions"
+        return await self._call("POST", path, ls.SubscriptionOut, body)
+
+    async def unsubscribe(self, owner: str, list_id: str) -> s.RevisionOut:
+        path = f"/v1/lists/{_seg(list_id)}/subscriptions/{_seg(owner)}"
+        return await self._call("DELETE", path, s.RevisionOut)
+
+    async def subscriptions(self, owner: str) -> ls.SubscriptionsOut:
+        path = f"/v1/persons/{_seg(owner)}/subscriptions"
+        return await self._call("GET", path, ls.SubscriptionsOut)
+
+    async def suspend_curator(self, curator: str, suspended: bool = True) -> s.RevisionOut:
+        path = f"/v1/curators/{_seg(curator)}/suspension"
+        return await self._call("PUT" if suspended else "DELETE", path, s.RevisionOut)
+
+    async def import_content(self, content: str, **options: Any) -> ls.ImportOut:
+        """``POST /v1/import``: options are ``format``, ``owner``, ``mode``, ``kind``..."""
+        body = _clean({"content": content, **options})
+        return await self._call("POST", "/v1/import", ls.ImportOut, body)
+
+    async def export(self, fmt: str = "json", *, owner: str | None = None) -> ls.ExportOut:
+        query = _clean({"format": fmt, "owner": owner})
+        return await self._call("GET", "/v1/export", ls.ExportOut, query=query)
 
     async def phone_route(
         self, caller: str, callee: str, action: str, *, withheld: bool = False

@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -58,7 +59,7 @@ from .core.errors import (
     UnknownBoundary,
     UnknownPerson,
 )
-from .core.index import PATTERN_PREFIX, Index, check_pattern
+from .core.index import PATTERN_PREFIX, Index, check_pattern, is_wildcard
 from .core.model import (
     Action,
     Boundary,
@@ -78,6 +79,8 @@ from .core.model import (
     parse_enum,
 )
 from .core.semantics import DEFAULT
+from .engine_interop import InteropReads
+from .engine_lists import ListCommands
 from .store.base import REVISION, Change, Delete, NewEvent, Put, Snapshot, Store
 
 I64Array = npt.NDArray[np.int64]
@@ -209,6 +212,8 @@ def _writes(method: Callable[Concatenate[Engine, P], R]) -> Callable[Concatenate
 
     def write(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self._lock:
+            if self._pending is not None:  # inside ``transaction``: it catches up, once
+                return method(self, *args, **kwargs)
             for _ in range(WRITE_ATTEMPTS - 1):
                 self.refresh()
                 try:
@@ -222,7 +227,7 @@ def _writes(method: Callable[Concatenate[Engine, P], R]) -> Callable[Concatenate
     return write
 
 
-class Engine:
+class Engine(ListCommands, InteropReads):
     """Boundaries between people, decided on every interaction."""
 
     def __init__(
@@ -243,6 +248,8 @@ class Engine:
         self._revision = 0
         self._checkpointed = -1
         self._closed = False
+        #: Inside ``transaction``: the changes and events waiting for its one commit.
+        self._pending: tuple[list[Change], list[NewEvent], int] | None = None
         self._load()
 
     @classmethod
@@ -330,6 +337,7 @@ class Engine:
             index.settings[(str(row["owner"]), str(row["key"]))] = str(row["value"])
         for row in snapshot.rows("emergencies"):
             index.emergencies[str(row["owner"])] = float(str(row["at"]))
+        self._load_lists(index, snapshot)
 
     def checkpoint(self) -> None:
         """Fold the overlay into edges and save them, so the next open is fast."""
@@ -380,10 +388,46 @@ class Engine:
         apply: Callable[[int], object],
     ) -> int:
         """Commit to the store first; only a committed write reaches the index."""
+        if self._pending is not None:  # inside ``transaction``: its one commit stores this
+            self._pending[0].extend(changes)
+            self._pending[1].extend(events)
+            apply(self._pending[2])
+            return self._pending[2]
         revision = self._store.commit(name, changes, events)
         apply(revision)
         self._at_revision(revision)
         return revision
+
+    @contextmanager
+    def transaction(self, name: str) -> Iterator[None]:
+        """Every write inside is stored by one commit: all of them, or none.
+
+        Writes inside see each other at once. If anything inside raises, or the
+        commit fails, nothing is stored and the index is rebuilt from the store.
+        """
+        with self._lock:
+            if self._pending is not None:
+                raise InvalidInput("transactions do not nest")
+            self.refresh()
+            self._pending = ([], [], self._store.revision() + 1)
+            try:
+                yield
+                changes, events, expected = self._pending
+                self._pending = None
+                revision = self._store.commit(name, changes, events) if events else expected
+            except BaseException:
+                self._pending = None
+                self._reload()
+                raise
+            if events and revision != expected:  # another writer came first: rebuild
+                self._reload()
+            elif events:
+                self._at_revision(revision)
+
+    def _reload(self) -> None:
+        """Rebuild the index from the store, dropping whatever was applied but not stored."""
+        self._checkpointed = -1
+        self._load()
 
     def _at_revision(self, revision: int) -> None:
         """The index reflects ``revision`` now; so do the cached default decisions."""
@@ -749,7 +793,7 @@ class Engine:
         if not isinstance(target, str):
             raise InvalidBoundary("target must be a person id, an address or a pattern")
         target_person: str | None = None
-        if target.startswith(PATTERN_PREFIX):
+        if target.startswith(PATTERN_PREFIX) or is_wildcard(target):
             target = check_pattern(target)
             if scope == "address":
                 raise InvalidBoundary("a pattern has no single address", field="scope")
@@ -1222,6 +1266,11 @@ class Engine:
     def events(self, after: int = 0, limit: int = 1000) -> list[Event]:
         """The change feed, oldest first. A read: it writes nothing (see ``expire_due``)."""
         return self._store.events(after, limit)
+
+
+#: The shared-list writes catch up with other writers first too (see ``_writes``).
+for _write_name in ListCommands.WRITES:
+    setattr(Engine, _write_name, _writes(getattr(ListCommands, _write_name)))
 
 
 def _plain_rows(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 TITLE = "# Benchmarks"
 #: Where a section goes when the file does not hold it yet.
-ORDER = ("bench", "bench-http", "bench-sip", "bench-app")
+ORDER = ("bench", "bench-http", "bench-sip", "bench-app", "bench-lists")
 
 
 def markers(name: str) -> tuple[str, str]:

@@ -19,7 +19,9 @@ import numpy.typing as npt
 from .decide import Policy, decide_parties
 from .edges import ABSENT, CODES, I64, lookup, plain_boundary
 from .index import Index, Party
-from .model import PHONE_ACTIONS, Action, Instant, Outcome
+from .lists import LIST_KINDS, in_sorted
+from .model import PHONE_ACTIONS, Action, Direction, Instant, Kind, Outcome
+from .semantics import effect
 
 U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
@@ -59,17 +61,24 @@ def _numbers(values: npt.ArrayLike) -> I64:
     return np.asarray(values, np.int64).ravel()
 
 
-def _slow(index: Index, action: Action, *groups: I64) -> Mask:
-    """Which entries need the scalar path: in the overlay, or inside an emergency window."""
+def _slow(index: Index, action: Action, *groups: I64, with_lists: bool = True) -> Mask:
+    """Which entries need the scalar path: in the overlay, or inside an emergency window.
+
+    ``with_lists``: owners with list subscriptions too (for callers that do not
+    apply lists themselves).
+    """
     slow = np.zeros(groups[0].size, np.bool_)
     paused: list[int] = []
     if action in PHONE_ACTIONS:
         found = (index.person_number(owner) for owner in index.emergencies)
         paused = [n for n in found if n is not None]
-    if not (index.has_overlay() or paused):
+    lists = index.lists if with_lists else None
+    if not (index.has_overlay() or paused or lists):
         return slow
     for numbers in groups:
         slow |= index.not_plain_mask(numbers)
+        if lists:  # an owner with subscriptions: decided one by one, lists included
+            slow |= lists.subscriber_mask(numbers)
         if paused:
             slow |= np.isin(numbers, paused)
     return slow
@@ -173,12 +182,14 @@ def _view(
                 index.drop_dead(some, one, toward_one)
             own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
             shown[near] = show_table()[own, other]
+    if index.lists.by_owner:
+        shown &= ~_list_hidden(index, one, many, viewer_acts=viewer_acts)
     if not index.has_overlay():
         return shown
     if index.not_plain_mask(np.array([one]))[0]:
         slow = np.ones(many.size, np.bool_)
     else:
-        slow = _slow(index, Action.VIEW_POST, many)
+        slow = _slow(index, Action.VIEW_POST, many, with_lists=False)
     for i in np.flatnonzero(slow).tolist():
         viewer, author = (one, int(many[i])) if viewer_acts else (int(many[i]), one)
         decision = decide_parties(
@@ -193,6 +204,35 @@ def _view(
         )
         shown[i] = decision.outcome is Outcome.SHOW
     return shown
+
+
+def _list_hidden(index: Index, one: int, many: I64, *, viewer_acts: bool) -> Mask:
+    """Which of ``many`` a shared list hides from ``one`` (or ``one`` from them).
+
+    ``view_post`` only ever shows or hides, and hiding is the strictest, so
+    what lists hide combines with what boundaries hide by "or". Per call: one
+    look at ``one``'s few subscriptions and at the lists that cover ``one``,
+    then a sorted-array search per list for all of ``many`` at once.
+    """
+    lists = index.lists
+    hidden = np.zeros(many.size, np.bool_)
+    # one's own subscriptions: one is the owner, the many are its targets.
+    mine = Direction.OUTBOUND if viewer_acts else Direction.INBOUND
+    for sub in lists.of_owner(one):
+        if lists.active(sub.list_id) and _hides(sub.kind, mine):
+            hidden |= lists.lists[sub.list_id].contains_many(many)
+    # Lists that cover one, subscribed to by some of the many: they are the owners.
+    theirs = Direction.INBOUND if viewer_acts else Direction.OUTBOUND
+    for list_id, _ in lists.covering(one):
+        for kind in (k for k in LIST_KINDS if _hides(k, theirs)):
+            hidden |= in_sorted(lists.subscribers_of_kind(list_id, kind), many)
+    hidden &= many != one  # never hidden from oneself by one's own list
+    return hidden
+
+
+@cache
+def _hides(kind: Kind, direction: Direction) -> bool:
+    return effect(kind, direction, Action.VIEW_POST).outcome is Outcome.HIDE
 
 
 @cache

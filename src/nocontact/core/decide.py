@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from .index import PATTERN_PREFIX, Index, Party, pattern_matches
+from .lists import LIST_KINDS, ListBoundary, in_sorted
 from .model import (
     PHONE_ACTIONS,
     Action,
@@ -62,6 +65,8 @@ NOBODY_VIEWS = ""
 
 def explain(boundary: Boundary, names: Mapping[str, str | None]) -> Explanation:
     """The owner-facing reason, naming people by display name: "you blocked Sam"."""
+    if isinstance(boundary, ListBoundary):  # "from the list Spam callers you subscribed to"
+        return Explanation(boundary.id, boundary.owner, boundary.kind, boundary.reason)
     target = boundary.target
     if target.startswith(PATTERN_PREFIX):
         target = target.removeprefix(PATTERN_PREFIX) + " senders"
@@ -85,7 +90,7 @@ def _paused_by_emergency(
     started = index.emergencies.get(boundary.owner)
     if started is None or not started <= at < started + policy.emergency_window:
         return False
-    if boundary.target.startswith(PATTERN_PREFIX):
+    if boundary.target.startswith(PATTERN_PREFIX) or isinstance(boundary, ListBoundary):
         return True
     return index.settings.get((boundary.owner, LIFT_PERSON_BLOCKS)) == "true"
 
@@ -160,6 +165,11 @@ def decide_parties(
             consider(boundary, Direction.INBOUND, target)
     for boundary in index.between(actor, target):
         consider(boundary, Direction.OUTBOUND, actor)
+    if index.lists.by_owner:  # shared lists the target or the actor subscribed to
+        for sub in index.lists.holding(target.principal, (actor.principal, actor.address)):
+            consider(sub, Direction.INBOUND, target)
+        for sub in index.lists.holding(actor.principal, (target.principal, target.address)):
+            consider(sub, Direction.OUTBOUND, actor)
 
     if best is None:
         return _default(action, revision)
@@ -212,10 +222,17 @@ def visible(
             found = parties[name] = index.resolve(name)
         return found
 
+    by_list = None
+    if index.lists.by_owner:
+        carried = list(dict.fromkeys(p for item in items for p in item.carried()))
+        by_list = _hidden_by_lists(index, me, carried, party, me_views=True)
     out: list[Visibility] = []
     for item in items:
         hidden = False
         for person in item.carried():
+            if by_list is not None and person in by_list:
+                hidden = True  # hiding is the strictest a view can get: no need to go on
+                break
             other = party(person)
             if index.quiet(me, other):
                 continue
@@ -239,9 +256,61 @@ def visible(
             continue
         # The reason is chosen among the viewer's own boundaries only, never by
         # which of the other people's boundaries hid the item first.
-        reason = _own_reason(index, me, me_key, item, party, at, restricted)
+        reason = _own_reason(index, me, me_key, item, party, at, restricted, by_list)
         out.append(Visibility(item.id, Outcome.HIDE, reason))
     return out
+
+
+def _hidden_by_lists(
+    index: Index, me: Party, names: list[str], party: Callable[[str], Party], *, me_views: bool
+) -> dict[str, Explanation | None]:
+    """Which of ``names`` a list subscription, either way, keeps apart from ``me``.
+
+    ``me_views``: ``me`` views their posts (a feed); otherwise they view
+    ``me``'s (a fan-out). Answered for all at once: one array search per
+    subscription. The value is ``me``'s own reason (None when the list is the
+    other side's subscription).
+    """
+    lists = index.lists
+    mine, theirs = (
+        (Direction.OUTBOUND, Direction.INBOUND)
+        if me_views
+        else (Direction.INBOUND, Direction.OUTBOUND)
+    )
+    parties = [party(n) for n in names]
+    principals = np.fromiter(
+        (-1 if p.principal is None else p.principal for p in parties), np.int64, len(parties)
+    )
+    addresses = np.fromiter(
+        (-1 if p.address is None else p.address for p in parties), np.int64, len(parties)
+    )
+    known, has_address = principals >= 0, addresses >= 0
+    others = known & (principals != (-1 if me.principal is None else me.principal))
+    hidden = np.zeros(len(names), np.bool_)
+    reasons: dict[int, Explanation] = {}
+    for sub in lists.of_owner(me.principal):
+        if sub.kind in _HIDING[mine] and lists.active(sub.list_id):
+            shared = lists.lists[sub.list_id]
+            hit = (shared.contains_many(principals) & known) | (
+                shared.contains_many(addresses) & has_address
+            )
+            hit &= others & ~hidden
+            reason = explain(sub, index.names)
+            reasons.update((int(j), reason) for j in np.flatnonzero(hit))
+            hidden |= hit
+    covering = {i for n in (me.principal, me.address) if n is not None
+                for i, _ in lists.covering(n)}  # fmt: skip
+    for list_id in covering:
+        for kind in _HIDING[theirs]:
+            hidden |= in_sorted(lists.subscribers_of_kind(list_id, kind), principals) & others
+    return {names[j]: reasons.get(j) for j in np.flatnonzero(hidden).tolist()}
+
+
+#: The list kinds whose ``view_post`` effect hides, by direction.
+_HIDING = {
+    d: frozenset(k for k in LIST_KINDS if effect(k, d, Action.VIEW_POST).outcome is Outcome.HIDE)
+    for d in Direction
+}
 
 
 def _own_reason(
@@ -252,9 +321,13 @@ def _own_reason(
     party: Callable[[str], Party],
     at: Instant,
     restricted: Boundary | None,
+    by_list: dict[str, Explanation | None] | None = None,
 ) -> Explanation | None:
-    """The viewer's own boundary that hides ``item`` from them, if any."""
+    """The viewer's own boundary (or list subscription) that hides ``item``, if any."""
     for person in item.carried():
+        listed = by_list.get(person) if by_list is not None else None
+        if listed is not None:
+            return listed
         for boundary in index.between(me, party(person)):
             if (
                 boundary.holds_at(at)
@@ -306,8 +379,14 @@ def audience(
     writer = index.resolve(author)
     if index.isolated(writer):
         return list(candidates)
+    names = list(candidates)
+    by_list: dict[str, Explanation | None] = {}
+    if index.lists.by_owner:  # those a list keeps apart, found for all at once
+        by_list = _hidden_by_lists(index, writer, names, index.resolve, me_views=False)
     kept: list[str] = []
-    for candidate in candidates:
+    for candidate in names:
+        if candidate in by_list:
+            continue
         decision = decide_parties(
             index,
             index.resolve(candidate),

@@ -79,6 +79,12 @@ class UnknownBoundary(NocontactError):
     status = 404
 
 
+class UnknownList(NocontactError):
+    code = "unknown_list"
+    title = "Unknown list"
+    status = 404
+
+
 class Conflict(NocontactError):
     """The write contradicts stored state (an address linked to someone else)."""
 
@@ -95,6 +101,25 @@ class AddressTaken(Conflict):
 class PersonExists(Conflict):
     code = "person_exists"
     title = "Person already exists"
+
+
+class ListExists(Conflict):
+    code = "list_exists"
+    title = "List already exists"
+
+
+class ImportRejected(InvalidInput):
+    """A file to import has bad rows: nothing was imported. ``rows`` says which, by line."""
+
+    code = "import_rejected"
+    title = "Import rejected"
+    status = 422
+
+    def __init__(self, rows: list[tuple[int, str]], *, field: str | None = "content") -> None:
+        shown = "; ".join(f"line {line}: {detail}" for line, detail in rows[:20])
+        more = f"; and {len(rows) - 20} more" if len(rows) > 20 else ""
+        super().__init__(f"{len(rows)} bad rows, nothing imported: {shown}{more}", field=field)
+        self.rows = rows
 
 
 class StoreError(NocontactError):

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from .addresses import Address, AddressKind, looks_like_address, parse_address
 from .edges import ABSENT, I64, NONE, Edges, edge_code, first_per_pair, plain_boundary
 from .errors import InvalidAddress, InvalidInput
+from .lists import Lists
 from .model import Boundary, is_person_id
 
 PATTERN_PREFIX = "pattern:"
@@ -78,6 +79,10 @@ class Index:
         self.edges = Edges.empty()
         #: Pairs (owner << 32 | target) whose edge was removed since ``edges`` was built.
         self._dead: set[int] = set()
+        #: Shared lists and their subscriptions (never expanded into edges); the
+        #: owners with one, tested first on the hot path (empty: lists change nothing).
+        self.lists = Lists()
+        self._list_owners = self.lists.by_owner
 
     # -- interning --------------------------------------------------------
 
@@ -103,6 +108,10 @@ class Index:
 
     def key(self, number: int) -> str:
         return self._keys[number]
+
+    def number_of(self, key: str) -> int | None:
+        """The small integer of a person id or an address URI, if it has one."""
+        return self._ids.get(key)
 
     def parse(self, text: str) -> Address:
         """Parse an address, answering known canonical spellings without parsing."""
@@ -154,11 +163,15 @@ class Index:
         p = self.intern(person)
         self._person_of[a] = p
         self._addresses_of.setdefault(p, set()).add(a)
+        if self.lists.lists:
+            self.lists.relink(a, p, linked=True)
 
     def unlink(self, address_uri: str) -> None:
         a = self._ids[address_uri]
         p = self._person_of.pop(a)
         self._addresses_of[p].discard(a)
+        if self.lists.lists:
+            self.lists.relink(a, p, linked=False)
 
     def is_contact(self, owner: int, party: Party) -> bool:
         contacts = self._contacts.get(owner)
@@ -431,6 +444,9 @@ class Index:
         not_plain = self._not_plain
         if not_plain and (a in not_plain or b in not_plain):
             return False
+        owners = self._list_owners  # two dict lookups when either has a list subscription
+        if owners and (a in owners or b in owners) and not self.lists.quiet((a, None), (b, None)):
+            return False
         sig = self.edges.signatures
         try:
             if not sig[a] >> (b & 63) & sig[b] >> (a & 63) & 1:
@@ -451,6 +467,10 @@ class Index:
         a = np.fromiter(map(get, actors, repeat(-1)), np.int64, len(actors))
         b = np.fromiter(map(get, targets, repeat(-1)), np.int64, len(targets))
         known = (a >= 0) & (b >= 0) & ~(self.not_plain_mask(a) | self.not_plain_mask(b))
+        if self._list_owners:  # pairs with a subscriber: quiet only if no list applies
+            subscribed = self.lists.subscriber_mask(a) | self.lists.subscriber_mask(b)
+            for i in np.flatnonzero(known & subscribed).tolist():
+                known[i] = self.lists.quiet((int(a[i]), None), (int(b[i]), None))
         edges = self.edges
         quiet: npt.NDArray[np.bool_] = known & ~edges.maybe_many(a, b)
         near = np.flatnonzero(known & ~quiet)
@@ -465,6 +485,13 @@ class Index:
         """True proves that no boundary holds between ``a`` and ``b``, either way."""
         if self.touched(a) or self.touched(b):
             return False
+        owners = self._list_owners
+        if (
+            owners
+            and (a.principal in owners or b.principal in owners)
+            and not self.lists.quiet((a.principal, a.address), (b.principal, b.address))
+        ):
+            return False
         p, q = a.principal, b.principal
         if p is None or q is None or not self.edges.maybe(p, q):
             return True
@@ -472,7 +499,7 @@ class Index:
 
     def isolated(self, party: Party) -> bool:
         """True proves that ``party`` takes part in no boundary at all."""
-        if self.touched(party):
+        if self.touched(party) or (self._list_owners and self.lists.involved(party.principal)):
             return False
         p = party.principal
         return p is None or not (self.edges.row(p)[0].size or self.edges.column(p)[0].size)
@@ -534,19 +561,81 @@ def pattern_matches(pattern: str, party: Party, index: Index, owner: int) -> boo
         return parsed is not None and parsed.kind is AddressKind.SENDER
     if name.startswith("domain:"):
         return parsed is not None and parsed.domain == name.removeprefix("domain:")
+    if name.startswith("mail:"):
+        return (
+            parsed is not None
+            and parsed.kind is AddressKind.MAILTO
+            and parsed.domain == name.removeprefix("mail:")
+        )
+    if name.startswith("instance:"):
+        platform, _, host = name.removeprefix("instance:").partition(":")
+        return (
+            parsed is not None
+            and parsed.kind is AddressKind.ACCT
+            and parsed.platform == platform
+            and parsed.domain == host
+        )
     return False
 
 
+def is_wildcard(target: str) -> bool:
+    """Whether ``target`` is an address with a ``*`` in it, such as ``mailto:*@example.org``."""
+    return isinstance(target, str) and "*" in target and looks_like_address(target)
+
+
+def _wildcard_pattern(target: str) -> str | None:
+    """``sender:*``, ``mailto:*@DOMAIN`` and ``acct:PLATFORM:*@HOST`` as patterns."""
+    scheme, _, rest = target.strip().partition(":")
+    scheme = scheme.lower()
+    if scheme == "sender" and rest.strip() == "*":
+        return PATTERN_PREFIX + "sender"
+    if scheme == "mailto" and rest.startswith("*@"):
+        domain = _pattern_domain(rest[2:])
+        return None if domain is None else f"{PATTERN_PREFIX}mail:{domain}"
+    if scheme == "acct":
+        platform, _, handle = rest.partition(":")
+        platform = platform.strip().lower()
+        domain = _pattern_domain(handle[2:]) if handle.startswith("*@") else None
+        if domain is not None and platform and platform.replace("-", "").isalnum():
+            return f"{PATTERN_PREFIX}instance:{platform}:{domain}"
+    return None
+
+
+def _pattern_domain(text: str) -> str | None:
+    """A domain as an address would spell it (lower case, IDN in ASCII), or None."""
+    try:
+        parsed = parse_address(f"mailto:x@{text.strip()}")
+    except InvalidAddress:
+        return None
+    return parsed.domain
+
+
 def check_pattern(target: str) -> str:
-    """Validate a pattern target such as ``pattern:unknown`` or ``pattern:domain:x.org``."""
+    """Validate a pattern target such as ``pattern:unknown`` or ``pattern:domain:x.org``.
+
+    Wildcard addresses (``sender:*``, ``mailto:*@example.org``,
+    ``acct:mastodon:*@social.example``) are spelled as the pattern they stand for.
+    """
+    if not target.startswith(PATTERN_PREFIX):
+        found = _wildcard_pattern(target)
+        if found is not None:
+            return found
     name = target.removeprefix(PATTERN_PREFIX)
     if name in PATTERNS:
         return target
-    if name.startswith("domain:"):
-        domain = name.removeprefix("domain:").strip().lower()
-        if domain and "." in domain and " " not in domain and "@" not in domain:
-            return PATTERN_PREFIX + "domain:" + domain
+    for kind in ("domain:", "mail:"):
+        if name.startswith(kind):
+            domain = _pattern_domain(name.removeprefix(kind))
+            if domain is not None:
+                return PATTERN_PREFIX + kind + domain
+    if name.startswith("instance:"):
+        platform, _, host = name.removeprefix("instance:").partition(":")
+        found = _wildcard_pattern(f"acct:{platform}:*@{host}")
+        if found is not None:
+            return found
     choices = ", ".join(PATTERN_PREFIX + p for p in PATTERNS)
     raise InvalidAddress(
-        f"unknown pattern {target!r}: use {choices} or pattern:domain:DOMAIN", field="target"
+        f"unknown pattern {target!r}: use {choices}, pattern:domain:DOMAIN,"
+        " mailto:*@DOMAIN, acct:PLATFORM:*@HOST or sender:*",
+        field="target",
     )

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .auth import Scope
+from .list_routes import LIST_ROUTES
 from .openapi import docs_html, document
 from .routes import ROUTES
 from .routing import Call, Raw, Route
@@ -43,6 +44,7 @@ async def docs_route(call: Call) -> Raw:
 def all_routes() -> tuple[Route, ...]:
     return (
         *ROUTES,
+        *LIST_ROUTES,
         Route("GET", "/metrics", "metrics", "Prometheus metrics (needs an admin key)",
               metrics_route, None, scope=Scope.ADMIN, tag="ops", raw_media="text/plain"),
         Route("GET", "/openapi.json", "openapi", "This OpenAPI document", openapi_route, None,

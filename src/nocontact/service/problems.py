@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import msgspec
 
-from nocontact.core.errors import NocontactError
+from nocontact.core.errors import ImportRejected, NocontactError
 
 TYPE_PREFIX = "urn:nocontact:problem:"
 MEDIA_TYPE = "application/problem+json"
@@ -28,6 +28,13 @@ class Problem(msgspec.Struct, omit_defaults=True):
     code: str
     field: str | None = None
     request_id: str | None = None
+    #: For ``import_rejected``: every bad row of the file, by line.
+    rows: list[RowProblem] | None = None
+
+
+class RowProblem(msgspec.Struct):
+    line: int
+    detail: str
 
 
 class HTTPProblem(Exception):
@@ -56,7 +63,10 @@ def problem(
 
 def from_error(error: NocontactError) -> Problem:
     """A domain error as a problem: its code, title, status and detail, unchanged."""
-    return problem(error.status, error.code, error.title, error.detail, field=error.field)
+    found = problem(error.status, error.code, error.title, error.detail, field=error.field)
+    if isinstance(error, ImportRejected):
+        found.rows = [RowProblem(line, detail) for line, detail in error.rows]
+    return found
 
 
 #: The problems the HTTP edge itself raises: code -> (status, title).

@@ -54,6 +54,10 @@ TABLES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "contacts": (("owner", "contact"), ()),
     "settings": (("owner", "key"), ("value",)),
     "emergencies": (("owner",), ("at",)),
+    "lists": (("id",), ("name", "curator", "deleted", "created")),
+    "list_members": (("list_id", "member"), ()),
+    "list_subscriptions": (("id",), ("owner", "list_id", "kind", "created")),
+    "curator_suspensions": (("curator",), ("at",)),
 }
 
 
