@@ -30,6 +30,7 @@ from nocontact.core.errors import InvalidInput
 from nocontact.core.index import Index
 from nocontact.core.model import Clock, Instant
 from nocontact.engine.commands import Commands, _writes
+from nocontact.engine.projection import NeedsReload, project
 from nocontact.engine.values import (
     CHECKPOINT,
     DEFAULT_DECISION,
@@ -45,6 +46,9 @@ from nocontact.engine_lists import ListCommands
 from nocontact.store.base import Change, NewEvent, Snapshot, Store
 
 __all__ = ["Engine", "EngineConfig", "Lifted", "Person"]
+
+#: Events read from the store at a time while catching up.
+CATCH_UP_PAGE = 2000
 
 
 class Engine(Commands, ListCommands, InteropReads):
@@ -93,15 +97,32 @@ class Engine(Commands, ListCommands, InteropReads):
         """Catch up with writes another process made to the store; say if there were any.
 
         One cheap check when nothing changed (a server asks once per request);
-        otherwise the index is rebuilt from the store (from its checkpoint and
-        the rows written since). Writes catch up by themselves.
+        otherwise the events after this engine's revision are applied to the
+        index (see ``projection``), never a rebuild, unless one of them is a
+        bulk import. Writes catch up by themselves.
         """
         with self._lock:
             if not self._store.written_elsewhere():
                 return False
-            self._checkpointed = -1
-            self._load()
+            self._store.mark_read()
+            self.catch_up()
             return True
+
+    def catch_up(self) -> int:
+        """Apply every stored event after this engine's revision; return the revision.
+
+        From here on a commit raises ``StoreChanged`` if another process writes
+        first (``mark_read``), so no write is validated against what this missed.
+        """
+        with self._lock:
+            try:
+                while events := self._store.events(self._revision, CATCH_UP_PAGE):
+                    for event in events:
+                        project(self._index, event)
+                    self._at_revision(events[-1].revision)
+            except NeedsReload:
+                self._reload()
+            return self._revision
 
     def _load(self) -> None:
         """Rebuild the index from the store, the plain boundaries from a checkpoint if current."""
