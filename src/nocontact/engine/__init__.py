@@ -12,10 +12,11 @@ are written by the next write (or ``expire_due``), exactly once among writers.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from types import TracebackType
@@ -28,7 +29,7 @@ from nocontact.core.decide import Policy
 from nocontact.core.edges import Checkpoint, edge_code
 from nocontact.core.errors import InvalidInput
 from nocontact.core.index import Index
-from nocontact.core.model import Clock, Instant
+from nocontact.core.model import Clock, Event, Instant
 from nocontact.engine.commands import Commands, _writes
 from nocontact.engine.projection import NeedsReload, project
 from nocontact.engine.values import (
@@ -221,23 +222,26 @@ class Engine(Commands, ListCommands, InteropReads):
 
     # -- the write path -----------------------------------------------------
 
-    def _commit(
-        self,
-        name: str,
-        changes: Sequence[Change],
-        events: Sequence[NewEvent],
-        apply: Callable[[int], object],
-    ) -> int:
-        """Commit to the store first; only a committed write reaches the index."""
+    def _commit(self, name: str, changes: Sequence[Change], events: Sequence[NewEvent]) -> int:
+        """Commit to the store first; then the committed events reach the index.
+
+        They reach it through ``project``, as every other worker applies them,
+        with the data read back as stored (JSON), so every worker reads the same.
+        """
         if self._pending is not None:  # inside ``transaction``: its one commit stores this
             self._pending[0].extend(changes)
             self._pending[1].extend(events)
-            apply(self._pending[2])
+            self._project(self._pending[2], events)
             return self._pending[2]
         revision = self._store.commit(name, changes, events)
-        apply(revision)
+        self._project(revision, events)
         self._at_revision(revision)
         return revision
+
+    def _project(self, revision: int, events: Sequence[NewEvent]) -> None:
+        for new in events:
+            data = json.loads(json.dumps(new.data))
+            project(self._index, Event(revision=revision, at=new.at, type=new.type, data=data))
 
     @contextmanager
     def transaction(self, name: str) -> Iterator[None]:

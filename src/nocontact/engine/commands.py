@@ -124,7 +124,6 @@ class Commands(Reads):
             name: str,
             changes: Sequence[Change],
             events: Sequence[NewEvent],
-            apply: Callable[[int], object],
         ) -> int: ...
 
     @_writes
@@ -195,19 +194,11 @@ class Commands(Reads):
                     {"person": person, "name": name, "addresses": [a.uri for a in parsed]},
                 )
             ]
-            applies: list[Callable[[], None]] = []
             for address in parsed:
-                c, e, a = self._link_plan(person, address, now)
+                c, e = self._link_plan(person, address, now)
                 changes += c
                 events += e
-                applies.append(a)
-
-            def apply(_: int) -> None:
-                self._index.add_person(person, name)
-                for step in applies:
-                    step()
-
-            revision = self._commit("add_person", changes, events, apply)
+            revision = self._commit("add_person", changes, events)
             return self._person_view(person, revision)
 
     @_writes
@@ -221,13 +212,12 @@ class Commands(Reads):
                 "rename_person",
                 [Put("persons", {"id": person, "name": name, "created": now})],
                 [NewEvent("person_renamed", now, {"person": person, "name": name})],
-                lambda _: self._index.names.__setitem__(person, name),
             )
             return self._person_view(person, revision)
 
     def _link_plan(
         self, person: str, address: Address, now: Instant
-    ) -> tuple[list[Change], list[NewEvent], Callable[[], None]]:
+    ) -> tuple[list[Change], list[NewEvent]]:
         """Link an address; boundaries on it until now cover the whole person from now on."""
         repoint = [
             replace(b, target_person=person)
@@ -237,13 +227,7 @@ class Commands(Reads):
         changes: list[Change] = [Put("addresses", {"uri": address.uri, "person": person})]
         changes += [Put("boundaries", boundary_row(b, b.revision, self._id_key)) for b in repoint]
         data = {"person": person, "address": address.uri, "boundaries": [b.id for b in repoint]}
-
-        def apply() -> None:
-            self._index.link(address, person)
-            for b in repoint:
-                self._index.replace_boundary(b)
-
-        return changes, [NewEvent("address_linked", now, data)], apply
+        return changes, [NewEvent("address_linked", now, data)]
 
     @_writes
     def link_address(self, person: str, address: str) -> Person:
@@ -255,8 +239,8 @@ class Commands(Reads):
             if self._index.person_of(parsed.uri) == person:
                 return self._person_view(person, self._revision)
             _check_free(self._index, parsed, person)
-            changes, events, step = self._link_plan(person, parsed, self._clock())
-            revision = self._commit("link_address", changes, events, lambda _: step())
+            changes, events = self._link_plan(person, parsed, self._clock())
+            revision = self._commit("link_address", changes, events)
             return self._person_view(person, revision)
 
     @_writes
@@ -273,7 +257,6 @@ class Commands(Reads):
                 "unlink_address",
                 [Put("addresses", {"uri": parsed.uri, "person": None})],
                 [NewEvent("address_unlinked", now, {"person": person, "address": parsed.uri})],
-                lambda _: self._index.unlink(parsed.uri),
             )
             return self._person_view(person, revision)
 
@@ -292,7 +275,7 @@ class Commands(Reads):
             ]
             now = self._clock()
             # Linking the new address re-points what was set on it while nobody had it.
-            link_changes, link_events, link = self._link_plan(person, after, now)
+            link_changes, link_events = self._link_plan(person, after, now)
             changes: list[Change] = [Put("addresses", {"uri": before.uri, "person": None})]
             changes += link_changes
             changes += [Put("boundaries", boundary_row(b, b.revision, self._id_key)) for b in moved]
@@ -304,14 +287,8 @@ class Commands(Reads):
                 "repointed": link_events[0].data["boundaries"],
             }
 
-            def apply(_: int) -> None:
-                self._index.unlink(before.uri)
-                link()
-                for b in moved:
-                    self._index.replace_boundary(b)
-
             revision = self._commit(
-                "change_address", changes, [NewEvent("address_changed", now, data)], apply
+                "change_address", changes, [NewEvent("address_changed", now, data)]
             )
             return self._person_view(person, revision)
 
@@ -385,7 +362,6 @@ class Commands(Reads):
                 "set_boundary",
                 [Put("boundaries", boundary_row(boundary, REVISION, self._id_key))],
                 [NewEvent("boundary_set", now, _set_data(boundary))],
-                lambda r: self._index.add_boundary(replace(boundary, revision=r)),
             )
             if len(self._index.boundaries) > MERGE_AT + self._index.edges.size // 8:
                 self._index.merge()
@@ -429,7 +405,6 @@ class Commands(Reads):
             "update_boundary",
             [Put("boundaries", boundary_row(updated, REVISION, self._id_key))],
             [NewEvent("boundary_updated", now, _set_data(updated))],
-            lambda r: self._index.replace_boundary(replace(updated, revision=r)),
         )
         return replace(updated, revision=revision)
 
@@ -545,7 +520,6 @@ class Commands(Reads):
                 "lift",
                 [Delete("boundaries", {"id": boundary.id})],
                 [NewEvent("boundary_lifted", now, data)],
-                lambda _: self._index.remove(boundary),
             )
             return Lifted(boundary, revision, ended=True)
 
@@ -562,7 +536,6 @@ class Commands(Reads):
                     "boundary_ending", now, {"id": pledge.id, "owner": pledge.owner, "ends": end}
                 )
             ],
-            lambda _: self._index.replace_boundary(ending),
         )
         return Lifted(ending, revision, ended=False)
 
@@ -584,7 +557,6 @@ class Commands(Reads):
                 "add_contact",
                 [Put("contacts", {"owner": owner, "contact": contact})],
                 [NewEvent("contact_added", now, {"owner": owner, "contact": contact})],
-                lambda _: self._index.add_contact(owner, contact, parsed),
             )
 
     @_writes
@@ -600,7 +572,6 @@ class Commands(Reads):
                 "remove_contact",
                 [Delete("contacts", {"owner": owner, "contact": contact})],
                 [NewEvent("contact_removed", now, {"owner": owner, "contact": contact})],
-                lambda _: self._index.remove_contact(owner, contact),
             )
 
     @_writes
@@ -619,7 +590,6 @@ class Commands(Reads):
                         "emergency_contacted", now, {"owner": owner, "at": when, "until": until}
                     )
                 ],
-                lambda _: self._index.emergencies.__setitem__(owner, when),
             )
 
     @_writes
@@ -635,7 +605,6 @@ class Commands(Reads):
                 "set_setting",
                 [Put("settings", {"owner": owner, "key": LIFT_PERSON_BLOCKS, "value": value})],
                 [NewEvent("setting_changed", now, {"owner": owner, LIFT_PERSON_BLOCKS: lifts})],
-                lambda _: self._index.settings.__setitem__((owner, LIFT_PERSON_BLOCKS), value),
             )
 
     # -- the bulk path ---------------------------------------------------------

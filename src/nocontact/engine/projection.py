@@ -56,7 +56,7 @@ def _opt(data: Data, key: str) -> str | None:
 
 def _strs(data: Data, key: str) -> list[str]:
     value = data.get(key) or []
-    assert isinstance(value, list)
+    assert isinstance(value, (list, tuple))
     return [str(v) for v in value]
 
 
@@ -76,9 +76,8 @@ def _link(index: Index, person: str, uri: str) -> None:
 def _person_added(index: Index, event: Event) -> None:
     data = event.data
     person = _str(data, "person")
+    # Its addresses follow, each in an ``address_linked`` event of the same write.
     index.add_person(person, _opt(data, "name"))
-    for uri in _strs(data, "addresses"):
-        _link(index, person, uri)
 
 
 def _person_renamed(index: Index, event: Event) -> None:
