@@ -1,8 +1,8 @@
 """Two engines on one store agree, kept current by the event log alone.
 
 Hypothesis interleaves writes through two engines (two workers) on one SQLite
-file, and after each step the other engine catches up by applying the events
-after its revision (``project``), never by a rebuild. At every step each
+file, and on one PostgreSQL schema; after each step the other engine catches up
+by applying the events after its revision (``project``), never by a rebuild. At every step each
 engine, and a third engine opened fresh from the store, give the same answers:
 every decision between every pair, contacts, lists, subscriptions, settings.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from nocontact.core.model import Action, Kind
 from nocontact.engine import Engine
 
 from .conftest import SCRATCH, FakeClock
+from .pg import fresh_schema
 
 PEOPLE = ["ana", "ben", "cy", "dee"]
 WHO = st.sampled_from(PEOPLE)
@@ -83,10 +85,15 @@ class TwoWorkers(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(dir=SCRATCH))
-        self.path = self.folder / "shared.db"
+        self.stack = ExitStack()
+        self.path: str | Path = self.where()
         self.clock = FakeClock()
         self.engines: list[CountingEngine] = []
         self.ids: list[str] = []
+
+    def where(self) -> str | Path:
+        """Where both engines keep their store."""
+        return self.folder / "shared.db"
 
     @initialize()
     def start(self) -> None:
@@ -237,6 +244,7 @@ class TwoWorkers(RuleBasedStateMachine):
         for engine in self.engines:
             engine.close(checkpoint=False)
         shutil.rmtree(self.folder, ignore_errors=True)
+        self.stack.close()
 
 
 TwoWorkers.TestCase.settings = settings(
@@ -246,6 +254,20 @@ TwoWorkers.TestCase.settings = settings(
     deadline=None,
 )
 test_two_workers_agree_with_a_fresh_engine = TwoWorkers.TestCase
+
+
+class TwoWorkersOnPostgres(TwoWorkers):
+    def where(self) -> str | Path:
+        return self.stack.enter_context(fresh_schema())
+
+
+TwoWorkersOnPostgres.TestCase.settings = settings(
+    max_examples=12,
+    stateful_step_count=20,
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+)
+test_two_workers_on_postgresql_agree = TwoWorkersOnPostgres.TestCase
 
 
 def test_a_bulk_import_elsewhere_reloads(tmp_path: Path) -> None:

@@ -85,7 +85,12 @@ class Engine(Commands, ListCommands, InteropReads):
         config: EngineConfig | None = None,
         clock: Clock = time.time,
     ) -> Self:
-        """Open an engine on a SQLite file (by default in the user's data folder)."""
+        """Open an engine on a SQLite file (by default in the user's data folder), or on
+        PostgreSQL when ``path`` is a ``postgresql://`` URL."""
+        from nocontact.store.postgres import PostgresStore, is_postgres_url
+
+        if is_postgres_url(path):
+            return cls(PostgresStore.open(str(path)), config=config, clock=clock)
         from nocontact.store.sqlite import SQLiteStore, default_path
 
         return cls(SQLiteStore.open(path or default_path()), config=config, clock=clock)
