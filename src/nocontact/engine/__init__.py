@@ -87,13 +87,14 @@ class Engine(Commands, ListCommands, InteropReads):
     ) -> Self:
         """Open an engine on a SQLite file (by default in the user's data folder), or on
         PostgreSQL when ``path`` is a ``postgresql://`` URL."""
-        from nocontact.store.postgres import PostgresStore, is_postgres_url
+        from nocontact.store import open_store
 
-        if is_postgres_url(path):
-            return cls(PostgresStore.open(str(path)), config=config, clock=clock)
-        from nocontact.store.sqlite import SQLiteStore, default_path
+        return cls(open_store(path), config=config, clock=clock)
 
-        return cls(SQLiteStore.open(path or default_path()), config=config, clock=clock)
+    @property
+    def store(self) -> Store:
+        """The store this engine writes to (shared with the service's key table)."""
+        return self._store
 
     def written_elsewhere(self) -> bool:
         """Whether another process wrote to the store since this engine read it (cheap)."""

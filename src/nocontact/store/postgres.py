@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from nocontact.core.errors import StoreChanged, StoreError
 from nocontact.core.model import Event
-from nocontact.store.base import REVISION, TABLES, Change, NewEvent, Put, Snapshot
+from nocontact.store.base import REVISION, TABLES, ApiKeyRow, Change, NewEvent, Put, Snapshot
 from nocontact.store.dialect import POSTGRES
 from nocontact.store.sqlite import (
+    _REVOKE_KEY,
+    _SELECT_KEYS,
     _delete_params,
     _event_rows,
     _put_params,
@@ -313,6 +315,32 @@ class PostgresStore:
             cur.execute("SELECT value FROM secrets WHERE name = %s", (name,))
             row = cur.fetchone()
         return b"" if row is None else bytes(row[0])
+
+    def counts(self, tables: Sequence[str]) -> dict[str, int]:
+        for table in tables:
+            _columns(table)
+        with self._reading() as cur:
+            return {t: _int(cur, f'SELECT COUNT(*) FROM "{t}"') for t in tables}
+
+    def api_keys(self) -> list[ApiKeyRow]:
+        with self._reading() as cur:
+            cur.execute(_SELECT_KEYS)
+            found = cur.fetchall()
+        return [(r[0], r[1], r[2], bytes(r[3]), float(r[4]), r[5]) for r in found]
+
+    def add_api_key(self, row: ApiKeyRow) -> None:
+        self._key_write("INSERT INTO service_api_keys VALUES (%s, %s, %s, %s, %s, %s)", row)
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        return self._key_write(_REVOKE_KEY, (at, key_id)) == 1
+
+    def _key_write(self, sql: str, params: Sequence[object]) -> int:
+        try:
+            with self._connection() as conn, conn.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.rowcount
+        except self._psycopg.Error as exc:
+            raise StoreError(f"writing an API key failed: {exc}") from exc
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
