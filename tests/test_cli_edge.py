@@ -49,6 +49,8 @@ ARGS: dict[str, list[str]] = {
     "list suspend": ["cara"],
     "import": [str(ROOT / "tests" / "fixtures" / "interop" / "numbers.txt"), "--owner", "alex"],
     "export": [],
+    "attempts": ["alex"],
+    "sip-proxy": ["--render-only"],
 }
 
 

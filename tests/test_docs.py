@@ -37,11 +37,12 @@ ALLOWED = {
     "engine": {"core", "store", "engine", "engine_lists", "engine_interop"},
     "interop": {"core", "store", "engine", "engine_lists", "interop"},
     "docgen": {"core"},
-    "service": {"core", "store", "engine", "engine_lists", "interop", "service"},
+    "service": {"core", "store", "engine", "engine_lists", "interop", "telephony", "service"},
     "client": {"core", "service"},
-    "cli": {"core", "store", "engine", "service", "client", "bench", "cli_interop"},
+    "cli": {"core", "store", "engine", "telephony", "service", "client", "bench", "cli_interop"},
     "cli_interop": {"core", "engine", "engine_lists", "interop", "service", "client"},
-    "bench": {"core", "store", "engine", "service", "bench"},
+    "bench": {"core", "store", "engine", "telephony", "service", "bench"},
+    "telephony": {"core", "store", "engine", "telephony"},
 }
 
 

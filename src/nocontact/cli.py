@@ -769,6 +769,151 @@ def keys_revoke(state: State, key_id: str) -> None:
     state.emit({"id": key.id, "revoked": iso(key.revoked)}, f"revoked {key.id} ({key.name})")
 
 
+# -- phone networks --------------------------------------------------------------
+
+
+@main.command(
+    "sip-proxy",
+    epilog="""\b
+Examples:
+  nocontact --url http://127.0.0.1:8000 --key nck_... sip-proxy
+  nocontact --url http://10.0.0.5:8000 --key nck_... sip-proxy --listen udp:0.0.0.0:5060 \\
+      --next-hop sip:pbx.example.net:5060 --mailbox sip:voicemail.example.net:5060
+  nocontact --url http://127.0.0.1:8000 --key nck_... sip-proxy --render-only --run-dir ./proxy
+""",
+)
+@click.option("--listen", default="udp:127.0.0.1:5060", show_default=True, help="SIP socket.")
+@click.option(
+    "--next-hop",
+    default="sip:127.0.0.1:5080",
+    show_default=True,
+    help="Where delivered calls and messages go (PBX, registrar, gateway).",
+)
+@click.option(
+    "--mailbox",
+    default="sip:127.0.0.1:5081",
+    show_default=True,
+    help="Voicemail and message store, for calls and messages held by a space.",
+)
+@click.option(
+    "--no-answer",
+    default=30.0,
+    show_default=True,
+    help="Seconds an unanswered call rings (a silently blocked call rings as long).",
+)
+@click.option("--timeout", default=1, show_default=True, help="Seconds to wait for nocontact.")
+@click.option(
+    "--fail-closed",
+    is_flag=True,
+    help="Refuse with 503 when nocontact is unreachable (default: let through, log an alert).",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False),
+    help="Folder for the configuration and runtime files (default: a new temporary one).",
+)
+@click.option("--kamailio", default="/usr/sbin/kamailio", show_default=True)
+@click.option(
+    "--config-dir",
+    type=click.Path(file_okay=False),
+    help="The shipped configuration (default: integrations/kamailio of this checkout).",
+)
+@click.option("--render-only", is_flag=True, help="Write the configuration, print its path, exit.")
+@click.pass_obj
+@domain_errors
+def sip_proxy(
+    state: State,
+    listen: str,
+    next_hop: str,
+    mailbox: str,
+    no_answer: float,
+    timeout: int,
+    fail_closed: bool,
+    run_dir: str | None,
+    kamailio: str,
+    config_dir: str | None,
+    render_only: bool,
+) -> None:
+    """Run Kamailio with nocontact's configuration: every INVITE and MESSAGE asks first.
+
+    Needs --url and --key (a `decide` key) of a running `nocontact serve`.
+    The configuration is integrations/kamailio/kamailio.cfg; docs/telephony.md
+    explains it.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .telephony.proxy import SHIPPED, ProxySettings, command, render
+
+    if not state.url or not state.key:
+        raise InvalidInput("sip-proxy needs --url and --key of a nocontact server", field="url")
+    settings = ProxySettings(
+        url=state.url,
+        key=state.key,
+        listen=listen,
+        next_hop=next_hop,
+        mailbox=mailbox,
+        no_answer_ms=round(no_answer * 1000),
+        timeout_s=timeout,
+        fail_open=not fail_closed,
+    )
+    folder = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="nocontact-sip-"))
+    cfg = render(settings, folder, Path(config_dir) if config_dir else SHIPPED)
+    if render_only:
+        click.echo(str(cfg))
+        return
+    argv = command(cfg, kamailio=kamailio)
+    click.echo(f"nocontact sip-proxy on {listen}, asking {state.url}: {' '.join(argv)}", err=True)
+    os.execv(argv[0], argv)
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  nocontact attempts olive
+  nocontact --json attempts olive --after 120 --limit 50
+  nocontact --url http://127.0.0.1:8000 --key nck_... attempts olive
+"""
+)
+@click.argument("owner")
+@click.option("--after", default=0, show_default=True, help="Only attempts with a larger id.")
+@click.option("--limit", default=100, show_default=True)
+@click.pass_obj
+@domain_errors
+def attempts(state: State, owner: str, after: int, limit: int) -> None:
+    """The owner's held and sealed calls and messages, oldest first."""
+    if state.url:
+        import msgspec
+
+        with state.remote() as client:
+            page = client.attempts(owner, after=after, limit=limit)
+        rows: list[dict[str, Any]] = [
+            msgspec.structs.asdict(a) | {"at": a.at.isoformat(timespec="seconds")}
+            for a in page.attempts
+        ]
+    else:
+        from .store.sqlite import default_path
+        from .telephony.attempts import Attempts
+
+        table = Attempts(state.db or default_path())
+        try:
+            rows = [
+                a.as_dict() | {"at": iso(a.at)} for a in table.list(owner, after=after, limit=limit)
+            ]
+        finally:
+            table.close()
+    state.emit(
+        rows,
+        "\n".join(
+            f"{r['id']} {r['at']} {r['channel']} from {r['caller']}: {r['outcome']}"
+            + (" (sealed)" if r["sealed"] else "")
+            for r in rows
+        )
+        or "(none)",
+    )
+
+
 # -- benchmark -----------------------------------------------------------------
 
 BENCH_APPROACHES = ("dict", "sqlite", "postgres", "redis", "numpy")
@@ -788,6 +933,7 @@ Examples:
   nocontact bench --http                                 # the HTTP service
   nocontact bench --lists                                # shared lists: 3 x 50,000 members
   nocontact bench --write-docs                           # update BENCHMARKS.md, docs/bench.png
+  nocontact bench --sip                                  # a SIP proxy asking
 """
 )
 @click.option(
@@ -807,6 +953,22 @@ Examples:
     default=5.0,
     show_default=True,
     help="With --http: how long each measurement runs.",
+)
+@click.option(
+    "--sip",
+    is_flag=True,
+    help="Measure a SIP proxy asking nocontact instead: Kamailio and SIPp on 127.0.0.1.",
+)
+@click.option("--sip-rate", default=100, show_default=True, help="With --sip: calls per second.")
+@click.option(
+    "--sip-seconds", default=20.0, show_default=True, help="With --sip: how long the steady run is."
+)
+@click.option(
+    "--sip-ports",
+    type=(int, int),
+    default=(5060, 8600),
+    show_default=True,
+    help="With --sip: the proxy's SIP port (callee +10, caller +20) and the service's HTTP port.",
 )
 @click.option(
     "--people",
@@ -869,6 +1031,10 @@ def bench(
     lists_only: bool,
     http: bool,
     http_seconds: float,
+    sip: bool,
+    sip_rate: int,
+    sip_seconds: float,
+    sip_ports: tuple[int, int],
     people: int,
     boundaries: int,
     seed: int,
@@ -920,6 +1086,20 @@ def bench(
         click.echo(text)
         click.echo(f"wrote the lists section of {out_path}")
         sys.exit(0 if found_lists.agrees else 1)
+
+    if sip:
+        from .bench import sections
+        from .telephony import bench_sip
+
+        parts = ["nocontact", "bench", "--sip", "--sip-rate", str(sip_rate),
+                 "--sip-seconds", str(sip_seconds)]  # fmt: skip
+        ports = bench_sip.Ports(http=sip_ports[1], proxy=sip_ports[0], callee=sip_ports[0] + 10,
+                                caller=sip_ports[0] + 20)  # fmt: skip
+        found_sip = bench_sip.run(sip_rate, sip_seconds, ports, shlex.join(parts))
+        sections.write(out_path, bench_sip.SECTION, bench_sip.markdown(found_sip))
+        click.echo(bench_sip.markdown(found_sip))
+        click.echo(f"wrote the SIP section of {out_path}")
+        return
 
     if http:
         from .bench import http as bench_http

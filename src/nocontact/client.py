@@ -282,6 +282,16 @@ class Client(_Base):
         query = _clean({"format": fmt, "owner": owner})
         return self._call("GET", "/v1/export", ls.ExportOut, query=query)
 
+    def phone_route(
+        self, caller: str, callee: str, action: str, *, withheld: bool = False
+    ) -> s.PhoneRouteOut:
+        body = {"caller": caller, "callee": callee, "action": action, "withheld": withheld}
+        return self._call("POST", "/v1/phone/route", s.PhoneRouteOut, body)
+
+    def attempts(self, owner: str, *, after: int = 0, limit: int = 100) -> s.AttemptPage:
+        query = {"owner": owner, "after": after, "limit": limit}
+        return self._call("GET", "/v1/attempts", s.AttemptPage, query=query)
+
 
 class AsyncClient(_Base):
     """The asynchronous client: the same calls, awaited."""
@@ -463,3 +473,13 @@ class AsyncClient(_Base):
     async def export(self, fmt: str = "json", *, owner: str | None = None) -> ls.ExportOut:
         query = _clean({"format": fmt, "owner": owner})
         return await self._call("GET", "/v1/export", ls.ExportOut, query=query)
+
+    async def phone_route(
+        self, caller: str, callee: str, action: str, *, withheld: bool = False
+    ) -> s.PhoneRouteOut:
+        body = {"caller": caller, "callee": callee, "action": action, "withheld": withheld}
+        return await self._call("POST", "/v1/phone/route", s.PhoneRouteOut, body)
+
+    async def attempts(self, owner: str, *, after: int = 0, limit: int = 100) -> s.AttemptPage:
+        query = {"owner": owner, "after": after, "limit": limit}
+        return await self._call("GET", "/v1/attempts", s.AttemptPage, query=query)

@@ -1,8 +1,9 @@
 """Named sections of ``BENCHMARKS.md``, each between its own pair of markers.
 
-``nocontact bench`` writes the ``bench`` section and ``nocontact bench --http``
-the ``bench-http`` one; each replaces only its own, so a run of one keeps what
-the other wrote. A section not in the file yet is put in :data:`ORDER`.
+``nocontact bench`` writes the ``bench`` section, ``nocontact bench --http``
+the ``bench-http`` one and ``nocontact bench --sip`` the ``bench-sip`` one;
+each replaces only its own, so a run of one keeps what the others wrote. A
+section not in the file yet is put in :data:`ORDER`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 TITLE = "# Benchmarks"
 #: Where a section goes when the file does not hold it yet.
-ORDER = ("bench", "bench-http", "bench-lists")
+ORDER = ("bench", "bench-http", "bench-sip", "bench-lists")
 
 
 def markers(name: str) -> tuple[str, str]:

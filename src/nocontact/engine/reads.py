@@ -93,6 +93,10 @@ class Reads:
         with self._lock:
             return self._person_view(self._person(person), self._revision)
 
+    def person_of(self, address: str) -> str | None:
+        """The person ``address`` (a canonical URI) is linked to, if any."""
+        return self._index.person_of(address)
+
     def _person_view(self, person: str, revision: int) -> Person:
         index = self._index
         return Person(person, index.names[person], tuple(index.addresses_of(person)), revision)

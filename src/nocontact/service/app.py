@@ -24,6 +24,7 @@ import msgspec
 from nocontact.core.errors import NocontactError
 
 from . import logs
+from .auth import token_from
 from .bodies import BodyDecoder
 from .ops import all_routes
 from .problems import MEDIA_TYPE, HTTPProblem, Problem, edge, from_error, problem
@@ -96,14 +97,14 @@ class App:
     def open(self) -> Service:
         if self.service is None:
             self.service = Service(self.settings)
-            logs.log(logging.INFO, "store open", db=str(self.service.path))
+            logs.log(logging.INFO, "store open", db=self.service.where)
         return self.service
 
     def close(self) -> None:
         service, self.service = self.service, None
         if service is not None:
             service.close()
-            logs.log(logging.INFO, "store closed", db=str(service.path))
+            logs.log(logging.INFO, "store closed", db=service.where)
 
     # -- one request ---------------------------------------------------------------
 
@@ -176,8 +177,7 @@ class App:
         service = self.open()
         allowed = self._still_open
         if route.scope is not None and self.settings.auth:
-            auth = headers.get("authorization", "")
-            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+            token = token_from(headers.get("authorization", ""))
             key = service.keys.verify(token)
             if key is None:
                 raise edge(

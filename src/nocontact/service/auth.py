@@ -4,12 +4,17 @@ A key is ``nck_<id>_<secret>``; only the SHA-256 of the secret is stored (the
 secret is 32 random bytes, so a fast hash is enough: there is nothing to
 brute-force), in the store's ``service_api_keys`` table. Keys are compared in
 constant time, also for ids that do not exist.
+A key travels as ``Authorization: Bearer KEY``, or as the password of HTTP
+Basic credentials (for clients such as a SIP proxy's pooled HTTP connections,
+which can carry credentials in the URL but not a header of their own).
 Scopes: ``decide`` (decide, visible, audience) and ``admin`` (everything,
 ``decide`` included). A revoked key stops working within :data:`CACHE_SECONDS`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -36,6 +41,22 @@ CREATE TABLE IF NOT EXISTS service_api_keys (
 )
 """
 _DUMMY = hashlib.sha256(b"no such key").digest()
+
+
+def token_from(authorization: str) -> str | None:
+    """The key in an Authorization header: ``Bearer KEY``, or HTTP Basic with the key as
+    password (any user name), for clients that cannot set a header of their own."""
+    scheme, _, value = authorization.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return value.strip() or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
 
 
 class Scope(StrEnum):

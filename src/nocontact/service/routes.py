@@ -9,12 +9,14 @@ eyes only: ``decide`` includes one only for the ``viewer`` it names.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import msgspec
 
-from nocontact.core.model import Boundary, Interaction, Item
+from nocontact.core.model import Action, Boundary, Interaction, Item
 from nocontact.engine import Engine
+from nocontact.telephony.gate import Request, answer
 
 from . import schemas as s
 from .auth import Scope
@@ -198,6 +200,31 @@ async def emergency(call: Call) -> s.RevisionOut:
     return s.RevisionOut(await call.service.write(lambda e: e.record_emergency(body.owner, at)))
 
 
+# -- phone networks ------------------------------------------------------------
+
+
+async def phone_route(call: Call) -> s.PhoneRouteOut:
+    body: s.PhoneRequestIn = call.body
+    service = call.service
+    request = Request(body.caller, body.callee, Action(body.action), body.withheld)
+    found = answer(service.engine, service.attempts, request)
+    if found.emergency_owner is not None:
+        owner = found.emergency_owner
+        await service.write(lambda e: e.record_emergency(owner))
+    if found.keep is not None:
+        keep, now = found.keep, service.engine.now()
+        await service.on_writer(lambda _: service.attempts.record(**asdict(keep), at=now))
+    d = found.directive
+    return s.PhoneRouteOut(d.route, d.announce, service.engine.revision)
+
+
+async def list_attempts(call: Call) -> s.AttemptPage:
+    limit: int = call.query["limit"]
+    found = call.service.attempts.list(call.query["owner"], after=call.query["after"], limit=limit)
+    more = len(found) == limit
+    return s.AttemptPage([s.attempt_out(a) for a in found], found[-1].id if more else None)
+
+
 # -- the change feed, health, metrics ------------------------------------------------
 
 
@@ -261,6 +288,15 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/emergency", "recordEmergency",
           "The owner contacted emergency services: pause what could stop a call-back",
           emergency, s.RevisionOut, body=s.EmergencyIn),
+    Route("POST", "/v1/phone/route", "phoneRoute",
+          "A SIP proxy asks what to do with a call or message (see docs/telephony.md)",
+          phone_route, s.PhoneRouteOut, scope=Scope.DECIDE, body=s.PhoneRequestIn),
+    Route("GET", "/v1/attempts", "listAttempts",
+          "An owner's held and sealed calls and messages, oldest first",
+          list_attempts, s.AttemptPage, query=(
+              Param("owner", str, "The owner's person id.", required=True),
+              Param("after", int, "The `next` of the previous page.", 0, 0),
+              Param("limit", int, "Most attempts on one page.", 100, 1, 1000))),
     Route("GET", "/v1/events", "events",
           "The change feed by revision; with `Accept: text/event-stream`, a live stream",
           events, s.EventPage, query=(

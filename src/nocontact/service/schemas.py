@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -30,6 +30,8 @@ from nocontact.core.model import (
     Visibility,
 )
 from nocontact.engine import Person
+from nocontact.telephony.attempts import Attempt
+from nocontact.telephony.directive import Route
 
 Time = Annotated[datetime, Meta(tz=True, description="RFC 3339 time with a zone")]
 Text = Annotated[str, Meta(max_length=1024)]
@@ -129,6 +131,17 @@ class AudienceIn(Strict):
     author: Party
     candidates: Annotated[list[Party], Meta(max_length=100_000)]
     at: Time | None = None
+
+
+class PhoneRequestIn(Strict):
+    #: The caller as the network asserts it: the P-Asserted-Identity URI, else the From URI.
+    caller: Annotated[str, Meta(min_length=1, max_length=512)]
+    #: Whom the request is for: the Request-URI (``sip:+14155550123@...`` or ``tel:...``).
+    callee: Annotated[str, Meta(min_length=1, max_length=512)]
+    #: ``call`` for an INVITE, ``sms`` for a MESSAGE.
+    action: Literal["call", "sms"]
+    #: The caller withheld their id (``Privacy: id``, or an anonymous From).
+    withheld: bool = False
 
 
 class EmergencyIn(Strict):
@@ -244,6 +257,32 @@ class EventPage(msgspec.Struct):
     events: list[EventOut]
     #: Pass as ``after`` for the next page.
     next_after: int
+
+
+class PhoneRouteOut(msgspec.Struct):
+    #: The proxy's branch: deliver, quiet, no_answer, unreachable, mailbox or refuse.
+    route: Route
+    #: What the caller is told, once: the space message; empty otherwise.
+    announce: str
+    revision: int
+
+
+class AttemptOut(msgspec.Struct):
+    id: int
+    owner: str
+    caller: str
+    channel: str
+    outcome: str
+    sealed: bool
+    boundary: str
+    announced: bool
+    at: datetime
+
+
+class AttemptPage(msgspec.Struct):
+    attempts: list[AttemptOut]
+    #: Pass as ``after`` for the next page; null on the last one.
+    next: int | None
 
 
 class Health(msgspec.Struct):
@@ -362,3 +401,10 @@ def event_data(data: Any) -> Any:
 
 def event_out(e: Event) -> EventOut:
     return EventOut(e.revision, datetime.fromtimestamp(e.at, UTC), e.type, event_data(e.data))
+
+
+def attempt_out(a: Attempt) -> AttemptOut:
+    at = datetime.fromtimestamp(a.at, UTC)
+    return AttemptOut(
+        a.id, a.owner, a.caller, a.channel, a.outcome, a.sealed, a.boundary, a.announced, at
+    )

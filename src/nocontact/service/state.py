@@ -22,10 +22,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from nocontact.engine import Engine, EngineConfig
 from nocontact.store.postgres import is_postgres_url
 from nocontact.store.sqlite import default_path
+from nocontact.telephony.attempts import Attempts
 
 from .auth import KeyStore
 from .metrics import Metrics
@@ -53,6 +55,12 @@ class Service:
         self.config = EngineConfig(region=settings.region)
         self.engine = Engine.open(self.path, config=self.config)
         self.keys = KeyStore(self.engine.store)
+        # Call attempts stay in a SQLite file for now; on PostgreSQL, one beside the
+        # default data (see docs/operations.md).
+        local = self.path
+        if not isinstance(local, Path):
+            local = default_path().with_name("telephony-attempts.db")
+        self.attempts = Attempts(local)
         self.metrics = Metrics()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
         self._readers = ThreadPoolExecutor(
@@ -126,7 +134,19 @@ class Service:
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self.keys.close()
+        self.attempts.close()
         self.engine.close()
+
+    @property
+    def where(self) -> str:
+        """The database, for logs: a URL without its password."""
+        if isinstance(self.path, Path):
+            return str(self.path)
+        parts = urlsplit(self.path)
+        host = parts.hostname or ""
+        netloc = (parts.username + "@" if parts.username else "") + host
+        netloc += f":{parts.port}" if parts.port else ""
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
     def sizes(self) -> dict[str, int]:
         """Rows in the store's main tables (the index holds the same), for metrics."""
