@@ -155,7 +155,7 @@ def test_acknowledged_writes_survive_sigkill_of_every_worker(served: Served) -> 
             served.process, served.url = start(served.db)
         stopping = threading.Event()
 
-        def burst(seed: int) -> None:
+        def burst(seed: int, stopping: threading.Event = stopping) -> None:
             pick = random.Random(seed)
             while not stopping.is_set():
                 owner, target = pick.sample(people, 2)
