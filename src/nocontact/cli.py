@@ -658,7 +658,7 @@ def _setting_options(func: F) -> F:
 @main.command(
     epilog="""\b
 Examples:
-  nocontact serve --demo                 # seeded throwaway database, prints a key
+  nocontact serve --demo                 # six demo people: open / in two browser windows
   nocontact serve --port 9000 --db /var/lib/nocontact/nocontact.db
   NOCONTACT_PORT=9000 nocontact serve --config /etc/nocontact.toml
 """
@@ -668,7 +668,7 @@ Examples:
 @click.pass_obj
 @domain_errors
 def serve(state: State, /, config: str | None, **flags: Any) -> None:
-    """Serve the /v1 HTTP API (OpenAPI at /openapi.json, docs at /docs).
+    """Serve the /v1 HTTP API (OpenAPI at /openapi.json, docs at /docs) and the web app at /.
 
     Settings come from flags, then NOCONTACT_* environment variables, then the
     --config file (every setting, the connection limits included, is listed in
@@ -685,10 +685,16 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
     listening = server.bind(settings)  # before any banner: a taken port is the first news
     token = None
     if settings.demo:
+        from .web.demo import seed_file
+
         settings, token = server.prepare_demo(settings)
+        seed_file(str(settings.db), region=settings.region)
     url = f"http://{settings.host}:{settings.port}"
     click.echo(f"nocontact serving {url}  (API docs: {url}/docs)")
     if token:
+        click.echo(
+            f"web app: open {url}/ in two browser windows (one private) and sign in as two people"
+        )
         click.echo(f"demo database: {settings.db}")
         click.echo(f"demo admin key: {token}")
         click.echo(
@@ -696,7 +702,7 @@ def serve(state: State, /, config: str | None, **flags: Any) -> None:
             "-H 'Content-Type: application/json' "
             """-d '{"actor": "sam", "action": "message", "target": "alex"}'""",
         )
-    server.run(settings, listening)
+    server.run(settings, listening, "nocontact.web.serve:create")
 
 
 @main.group()
@@ -948,6 +954,12 @@ Examples:
     help="Measure the HTTP service instead: single decides and batches on 127.0.0.1.",
 )
 @click.option(
+    "--app",
+    "app_page",
+    is_flag=True,
+    help="Measure the web app's feed page instead (10,000 blocks, 1,000 follows, 50 posts).",
+)
+@click.option(
     "--http-seconds",
     type=click.FloatRange(min=0.5),
     default=5.0,
@@ -1030,6 +1042,7 @@ def bench(
     state: State,
     lists_only: bool,
     http: bool,
+    app_page: bool,
     http_seconds: float,
     sip: bool,
     sip_rate: int,
@@ -1087,6 +1100,17 @@ def bench(
         click.echo(f"wrote the lists section of {out_path}")
         sys.exit(0 if found_lists.agrees else 1)
 
+    if app_page:
+        from .bench import sections
+        from .web import bench as app_bench
+
+        with_blocks, without = app_bench.run()
+        command = "nocontact bench --app" + (" --write-docs" if write_docs else "")
+        text = app_bench.markdown(with_blocks, without, command)
+        sections.write(out_path, app_bench.SECTION, text)
+        click.echo(text)
+        click.echo(f"wrote the web app section of {out_path}")
+        return
     if sip:
         from .bench import sections
         from .telephony import bench_sip

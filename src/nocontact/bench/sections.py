@@ -1,7 +1,8 @@
 """Named sections of ``BENCHMARKS.md``, each between its own pair of markers.
 
 ``nocontact bench`` writes the ``bench`` section, ``nocontact bench --http``
-the ``bench-http`` one and ``nocontact bench --sip`` the ``bench-sip`` one;
+the ``bench-http`` one, ``nocontact bench --sip`` the ``bench-sip`` one and
+``nocontact bench --app`` the ``bench-app`` one;
 each replaces only its own, so a run of one keeps what the others wrote. A
 section not in the file yet is put in :data:`ORDER`.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 
 TITLE = "# Benchmarks"
 #: Where a section goes when the file does not hold it yet.
-ORDER = ("bench", "bench-http", "bench-sip", "bench-lists")
+ORDER = ("bench", "bench-http", "bench-sip", "bench-app", "bench-lists")
 
 
 def markers(name: str) -> tuple[str, str]:

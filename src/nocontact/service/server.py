@@ -63,7 +63,14 @@ def bind(settings: Settings) -> socket.socket:
     return sock
 
 
-def run(settings: Settings, listening: socket.socket | None = None) -> None:
+def run(
+    settings: Settings,
+    listening: socket.socket | None = None,
+    factory: str = "nocontact.service.app:create",
+) -> None:
+    """Serve the app ``factory`` makes (``module:function``, given the settings) under uvicorn."""
+    import importlib
+
     import uvicorn
 
     from . import logs
@@ -75,11 +82,10 @@ def run(settings: Settings, listening: socket.socket | None = None) -> None:
     if settings.workers > 1:
         if listening is not None:
             listening.close()  # uvicorn's supervisor binds its own, shared by the workers
-        uvicorn.run("nocontact.service.app:create", factory=True, **_options(settings))
+        uvicorn.run(factory, factory=True, **_options(settings))
         return
-    from .app import create
-
-    app = create(settings)
+    module, _, name = factory.partition(":")
+    app = getattr(importlib.import_module(module), name)(settings)
     config = uvicorn.Config(app, **_options(settings))
 
     class Server(uvicorn.Server):
