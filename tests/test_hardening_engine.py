@@ -133,12 +133,16 @@ def test_item6_server_answers_writes_made_by_the_cli(api: Api, tmp_path: Path) -
     assert [b.kind.value for b in api.engine.boundaries("sam")] == ["mute"]
 
 
-def test_item6_serve_refuses_more_than_one_worker() -> None:
-    """``--workers`` above 1 is refused with a message that says why."""
-    with pytest.raises(InvalidInput, match="workers must be 1"):
-        load({"workers": 2}, environ={})
-    result = CliRunner().invoke(main, ["serve", "--workers", "2"])
-    assert result.exit_code != 0 and "workers must be 1" in result.output
+def test_item6_serve_takes_several_workers_and_a_database_url() -> None:
+    """``--workers`` above 1 is accepted (each worker follows the event log); fewer than 1
+    is refused; NOCONTACT_DATABASE_URL names the database when NOCONTACT_DB does not."""
+    assert load({"workers": 2}, environ={}).workers == 2
+    with pytest.raises(InvalidInput, match="workers must be at least 1"):
+        load({"workers": 0}, environ={})
+    url = "postgresql://127.0.0.1/x"
+    assert load({}, environ={"NOCONTACT_DATABASE_URL": url}).db == url
+    environ = {"NOCONTACT_DATABASE_URL": url, "NOCONTACT_DB": "a.db"}
+    assert load({}, environ=environ).db == "a.db"
 
 
 # -- item 7: a read never writes; ends are written once -------------------------------

@@ -363,4 +363,4 @@ def test_reads_never_answer_from_an_older_state(api: Api, tmp_path: Path) -> Non
     fresh = api.post("/v1/decide", ask, key="decide", params={"min_revision": made.revision})
     assert fresh.json()["outcome"] == "drop" and fresh.json()["revision"] >= made.revision
     ahead = api.post("/v1/decide", ask, key="decide", params={"min_revision": made.revision + 50})
-    problem(ahead, 409, "revision_not_reached")
+    problem(ahead, 503, "revision_not_reached")

@@ -1,6 +1,7 @@
 """A property-based fuzz of the API from its own OpenAPI document (schemathesis).
 
-Every operation gets generated requests, valid and not: no answer may be a 5xx,
+Every operation gets generated requests, valid and not: no answer may be a 5xx
+(but the 503 that asks a read to retry for a revision not reached yet),
 and every answer must match the document (status, content type, body schema).
 Bounded by max_examples per operation so CI stays quick.
 """
@@ -16,6 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from nocontact.service.app import App
@@ -69,4 +71,9 @@ def test_api_conforms_to_its_document(case: Case[Any], token: str) -> None:
     """No generated request, valid or not, gets a 5xx or an answer the document does not allow."""
     # The document cannot say which strings are real phone numbers: a well-formed
     # request may still be a 400 problem, which the document allows ("default").
-    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+    response = case.call()
+    # The one 5xx by design: a read asking for a revision this worker has not reached
+    # within ``revision_wait`` is a 503 problem to retry. Any other 5xx fails here.
+    waited = response.status_code == 503 and "revision_not_reached" in response.text
+    assert response.status_code < 500 or waited, response.text
+    case.validate_response(response, excluded_checks=[positive_data_acceptance, not_a_server_error])

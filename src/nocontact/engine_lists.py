@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,7 +77,6 @@ class ListCommands:
             name: str,
             changes: Sequence[Change],
             events: Sequence[NewEvent],
-            apply: Callable[[int], object],
         ) -> int: ...
 
         def _person(self, person: object, field: str = "person") -> str: ...
@@ -170,14 +169,7 @@ class ListCommands:
             changes += [Put("list_members", {"list_id": list_id, "member": m}) for m in added]
             event = {"list": list_id, "name": name, "curator": curator, "members": added}
 
-            def apply(_: int) -> None:
-                self._index.lists.add_list(SharedList(list_id, name, curator, created=now))
-                for m in added:
-                    self._file_member(list_id, m, add=True)
-
-            revision = self._commit(
-                "create_list", changes, [NewEvent("list_created", now, event)], apply
-            )
+            revision = self._commit("create_list", changes, [NewEvent("list_created", now, event)])
             return self._list_info(list_id, revision)
 
     def add_list_members(self, list_id: str, members: Iterable[str]) -> int:
@@ -209,15 +201,10 @@ class ListCommands:
             ]
             kind = "list_members_added" if add else "list_members_removed"
 
-            def apply(_: int) -> None:
-                for m in changing:
-                    self._file_member(shared.id, m, add=add)
-
             return self._commit(
                 kind.removeprefix("list_"),
                 changes,
                 [NewEvent(kind, now, {"list": shared.id, "members": changing})],
-                apply,
             )
 
     def subscribe(self, owner: str, list_id: str, kind: Kind | str = Kind.BLOCK) -> Subscription:
@@ -241,15 +228,10 @@ class ListCommands:
             row = {"id": sub_id, "owner": owner, "list_id": shared.id, "kind": kind.value}
             data = {"id": sub_id, "owner": owner, "list": shared.id, "kind": kind.value}
 
-            def apply(revision: int) -> None:
-                sub = self._subscription_boundary(sub_id, owner, shared.id, kind, now, revision)
-                index.lists.subscribe(sub, number)
-
             self._commit(
                 "subscribe",
                 [Put("list_subscriptions", {**row, "created": now})],
                 [NewEvent("list_subscribed", now, data)],
-                apply,
             )
             return self._subscription_view(index.lists.subscriptions[sub_id])
 
@@ -267,7 +249,6 @@ class ListCommands:
                 "unsubscribe",
                 [Delete("list_subscriptions", {"id": found.id})],
                 [NewEvent("list_unsubscribed", now, {"id": found.id, "list": list_id})],
-                lambda _: index.lists.unsubscribe_owner(list_id, number),
             )
 
     def delete_list(self, list_id: str) -> int:
@@ -285,13 +266,8 @@ class ListCommands:
                 for n in shared.members
             ]
 
-            def apply(_: int) -> None:
-                for n in list(shared.members):
-                    self._file_member(shared.id, self._index.key(n), add=False)
-                self._index.lists.delete_list(shared.id)
-
             return self._commit(
-                "delete_list", changes, [NewEvent("list_deleted", now, {"list": shared.id})], apply
+                "delete_list", changes, [NewEvent("list_deleted", now, {"list": shared.id})]
             )
 
     def suspend_curator(self, curator: str, suspended: bool = True) -> int:
@@ -314,7 +290,6 @@ class ListCommands:
                 kind,
                 [change],
                 [NewEvent(kind, now, {"curator": curator})],
-                lambda _: lists.set_suspended(curator, suspended),
             )
 
     # -- reads ---------------------------------------------------------------------------

@@ -242,11 +242,16 @@ class Index:
 
     def remove(self, boundary: Boundary) -> None:
         """Remove a boundary, wherever it is filed (the overlay, or an edge)."""
-        if boundary.id in self.boundaries:
-            self.remove_boundary(boundary.id)
+        self.remove_ids(boundary.id, boundary.owner, boundary.target)
+
+    def remove_ids(self, boundary_id: str, owner: str, target: str) -> None:
+        """``remove`` by what a lift's event names: the id, the owner and the target."""
+        if boundary_id in self.boundaries:
+            self.remove_boundary(boundary_id)
             return
-        pair = _pair(self._ids[boundary.owner], self._ids[boundary.target])
-        self._dead.add(pair)
+        o, t = self._ids.get(owner), self._ids.get(target)
+        if o is not None and t is not None:
+            self._dead.add(_pair(o, t))
 
     def set_edges(self, edges: Edges) -> None:
         """Install freshly built edges: they already leave out every removed pair."""

@@ -97,14 +97,14 @@ class App:
     def open(self) -> Service:
         if self.service is None:
             self.service = Service(self.settings)
-            logs.log(logging.INFO, "store open", db=str(self.service.path))
+            logs.log(logging.INFO, "store open", db=self.service.where)
         return self.service
 
     def close(self) -> None:
         service, self.service = self.service, None
         if service is not None:
             service.close()
-            logs.log(logging.INFO, "store closed", db=str(service.path))
+            logs.log(logging.INFO, "store closed", db=service.where)
 
     # -- one request ---------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 
 A key is ``nck_<id>_<secret>``; only the SHA-256 of the secret is stored (the
 secret is 32 random bytes, so a fast hash is enough: there is nothing to
-brute-force), in a table of this module's own in the same SQLite file as the
-store. Keys are compared in constant time, also for ids that do not exist.
+brute-force), in the store's ``service_api_keys`` table. Keys are compared in
+constant time, also for ids that do not exist.
 A key travels as ``Authorization: Bearer KEY``, or as the password of HTTP
 Basic credentials (for clients such as a SIP proxy's pooled HTTP connections,
 which can carry credentials in the URL but not a header of their own).
@@ -19,14 +19,13 @@ import hashlib
 import hmac
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
-from nocontact.core.errors import InvalidInput, StoreError
+from nocontact.core.errors import InvalidInput
+from nocontact.store import Store, open_store
 
 CACHE_SECONDS = 1.0
 PREFIX = "nck_"
@@ -88,23 +87,22 @@ def _digest(secret: str) -> bytes:
 
 
 class KeyStore:
-    """Keys in the ``service_api_keys`` table of one SQLite file."""
+    """Keys in the store's ``service_api_keys`` table (a numbered migration makes it)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA busy_timeout = 5000")
-            self._conn.execute(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the key table in {path}: {exc}") from exc
+    def __init__(self, where: str | os.PathLike[str] | Store) -> None:
+        """On an open store (shared, left open), or on the store at a path or URL (owned)."""
+        if isinstance(where, (str, os.PathLike)):
+            self._store: Store = open_store(where)
+            self._owned = True
+        else:
+            self._store, self._owned = where, False
         self._lock = threading.Lock()
         self._rows: dict[str, _Row] = {}
         self._loaded = -CACHE_SECONDS
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        if self._owned:
+            self._store.close()
 
     def create(self, name: str, scope: Scope | str) -> tuple[Key, str]:
         """A new key; the token is shown once and never stored."""
@@ -118,21 +116,17 @@ class KeyStore:
         secret = secrets.token_urlsafe(32)
         key = Key(key_id, name, chosen, time.time(), None)
         with self._lock:
-            self._conn.execute(
-                "INSERT INTO service_api_keys VALUES (?, ?, ?, ?, ?, NULL)",
-                (key_id, name, chosen.value, _digest(secret), key.created),
+            self._store.add_api_key(
+                (key_id, name, chosen.value, _digest(secret), key.created, None)
             )
             self._loaded = -CACHE_SECONDS
         return key, f"{PREFIX}{key_id}_{secret}"
 
     def revoke(self, key_id: str) -> Key:
         with self._lock:
-            done = self._conn.execute(
-                "UPDATE service_api_keys SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                (time.time(), key_id),
-            )
+            done = self._store.revoke_api_key(key_id, time.time())
             self._loaded = -CACHE_SECONDS
-        if done.rowcount != 1:
+        if not done:
             raise InvalidInput(f"no active key {key_id!r}", field="id")
         return next(k for k in self.list() if k.id == key_id)
 
@@ -155,10 +149,7 @@ class KeyStore:
         now = time.monotonic()
         if force or now - self._loaded >= CACHE_SECONDS:
             with self._lock:
-                found = self._conn.execute(
-                    "SELECT id, name, scope, hash, created, revoked FROM service_api_keys"
-                    " ORDER BY created"
-                ).fetchall()
+                found = self._store.api_keys()
             self._rows = {
                 r[0]: _Row(Key(r[0], r[1], Scope(r[2]), r[4], r[5]), bytes(r[3])) for r in found
             }

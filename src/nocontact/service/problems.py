@@ -78,7 +78,7 @@ EDGE: dict[str, tuple[int, str]] = {
     "not_found": (404, "Not found"),
     "method_not_allowed": (405, "Method not allowed"),
     "not_acceptable": (406, "Not acceptable"),
-    "revision_not_reached": (409, "Revision not reached yet"),
+    "revision_not_reached": (503, "Revision not reached yet"),
     "body_too_large": (413, "Request body too large"),
     "unsupported_media_type": (415, "Unsupported media type"),
     "internal": (500, "Internal error"),

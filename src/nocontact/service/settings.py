@@ -37,8 +37,14 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("host", str, "127.0.0.1", "Address to listen on."),
     Setting("port", int, 8000, "Port to listen on."),
-    Setting("db", str, None, "SQLite file (default: in the user data folder)."),
-    Setting("workers", int, 1, "Worker processes: 1 (more are refused for now)."),
+    Setting(
+        "db",
+        str,
+        None,
+        "SQLite file or postgresql:// URL (default: a SQLite file in the user data folder;"
+        " NOCONTACT_DATABASE_URL works too).",
+    ),
+    Setting("workers", int, 1, "Worker processes, each kept current from the event log."),
     Setting("region", str, "US", "Region for phone numbers without a country code."),
     Setting(
         "demo", bool, False, "A throwaway database with demo people; prints an admin key to use."
@@ -57,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+#: The usual name for a database URL, read when NOCONTACT_DB is not set.
+DATABASE_URL = "NOCONTACT_DATABASE_URL"
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -165,18 +173,11 @@ def load(
             values[setting.name] = cast(setting, environ[setting.env], setting.env)
         elif setting.name in from_file:
             values[setting.name] = cast(setting, from_file[setting.name], f"config file {path}")
+    if "db" not in values and DATABASE_URL in environ:
+        values["db"] = cast(_BY_NAME["db"], environ[DATABASE_URL], DATABASE_URL)
     settings = Settings(**values)  # type: ignore[arg-type]
     if settings.workers < 1:
         raise InvalidInput("setting workers must be at least 1", field="workers")
-    if settings.workers > 1:
-        # Each worker would keep its own index and answer from it: until every
-        # worker follows the event log, more than one could answer stale.
-        raise InvalidInput(
-            f"setting workers must be 1 for now (got {settings.workers}): each worker would"
-            " keep its own index and could answer from a stale one; run one worker per"
-            " database (it serves requests concurrently)",
-            field="workers",
-        )
     for name in ("header_timeout", "body_timeout", "keep_alive", "max_header", "read_threads"):
         if not getattr(settings, name):
             raise InvalidInput(f"setting {name} must be more than 0", field=name)

@@ -8,9 +8,10 @@ for long. Writes
 run one at a time on a single writer thread (SQLite has one writer, and a
 write waits for its commit to reach the disk). Before every write, and for a
 read (at most once a millisecond), the store is checked (one cheap
-``PRAGMA data_version``) for writes made elsewhere (the CLI, another process);
-if there are any, the engine reloads from the store, so no write is validated
-against an old state and no read answers from one.
+``PRAGMA data_version`` on SQLite, one index lookup on PostgreSQL) for writes
+made elsewhere (another worker, the CLI); if there are any, the engine applies
+the events after its revision, so no write is validated against an old state
+and no read answers from one.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from nocontact.engine import Engine, EngineConfig
+from nocontact.store.postgres import is_postgres_url
 from nocontact.store.sqlite import default_path
 from nocontact.telephony.attempts import Attempts
 
@@ -44,11 +47,17 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.path = Path(settings.db) if settings.db else default_path()
+        db = settings.db
+        #: A SQLite file, or a PostgreSQL URL.
+        self.path: Path | str = (
+            default_path() if not db else db if is_postgres_url(db) else Path(db)
+        )
         self.config = EngineConfig(region=settings.region)
         self.engine = Engine.open(self.path, config=self.config)
-        self.keys = KeyStore(self.path)
-        self.attempts = Attempts(self.path)
+        self.keys = KeyStore(self.engine.store)
+        # Call attempts stay in a SQLite file for now; on PostgreSQL, one beside the
+        # default data (see docs/operations.md).
+        self.attempts = Attempts(self.sidecar("telephony-attempts.db"))
         self.metrics = Metrics()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
         self._readers = ThreadPoolExecutor(
@@ -125,13 +134,24 @@ class Service:
         self.attempts.close()
         self.engine.close()
 
+    def sidecar(self, name: str) -> Path:
+        """A SQLite file for the tables not yet in the store's migrations: the store's
+        own file on SQLite; on PostgreSQL, ``name`` beside the default data folder."""
+        if isinstance(self.path, Path):
+            return self.path
+        return default_path().with_name(name)
+
+    @property
+    def where(self) -> str:
+        """The database, for logs: a URL without its password."""
+        if isinstance(self.path, Path):
+            return str(self.path)
+        parts = urlsplit(self.path)
+        host = parts.hostname or ""
+        netloc = (parts.username + "@" if parts.username else "") + host
+        netloc += f":{parts.port}" if parts.port else ""
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
     def sizes(self) -> dict[str, int]:
         """Rows in the store's main tables (the index holds the same), for metrics."""
-        import sqlite3
-
-        uri = self.path.resolve().as_uri() + "?mode=ro"
-        with sqlite3.connect(uri, uri=True) as conn:
-            return {
-                t: int(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
-                for t in ("persons", "addresses", "boundaries")
-            }
+        return self.engine.store.counts(("persons", "addresses", "boundaries"))

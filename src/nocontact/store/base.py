@@ -16,6 +16,8 @@ from typing import Protocol
 from nocontact.core.model import Event
 
 Row = Mapping[str, object]
+#: An API key as stored: id, name, scope, SHA-256 of the secret, created, revoked.
+ApiKeyRow = tuple[str, str, str, bytes, float, float | None]
 
 
 class _Revision:
@@ -177,6 +179,22 @@ class Store(Protocol):
 
     def secret(self, name: str) -> bytes:
         """A secret of this database, made when it was created (empty if none)."""
+        ...
+
+    def counts(self, tables: Sequence[str]) -> dict[str, int]:
+        """How many rows each of ``tables`` holds."""
+        ...
+
+    def api_keys(self) -> list[ApiKeyRow]:
+        """Every API key row (id, name, scope, hash, created, revoked), oldest first."""
+        ...
+
+    def add_api_key(self, row: ApiKeyRow) -> None:
+        """Store a new API key row (service configuration: no event, no revision)."""
+        ...
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        """Mark an active key revoked at ``at``; say whether one was."""
         ...
 
     def close(self) -> None:

@@ -27,7 +27,16 @@ import platformdirs
 
 from nocontact.core.errors import StoreChanged, StoreError
 from nocontact.core.model import Event
-from nocontact.store.base import REVISION, TABLES, Change, Delete, NewEvent, Put, Snapshot
+from nocontact.store.base import (
+    REVISION,
+    TABLES,
+    ApiKeyRow,
+    Change,
+    Delete,
+    NewEvent,
+    Put,
+    Snapshot,
+)
 
 __all__ = ["SQLiteStore", "default_path"]
 
@@ -78,6 +87,11 @@ _UPSERT: Mapping[str, str] = {table: _upsert_sql(table) for table in TABLES}
 _DELETE: Mapping[str, str] = {table: _delete_sql(table) for table in TABLES}
 _INSERT_EVENT = "INSERT INTO events (revision, seq, at, type, data) VALUES (?, ?, ?, ?, ?)"
 _MAX_REVISION = "SELECT COALESCE(MAX(revision), 0) FROM events"
+_SELECT_KEYS = (
+    "SELECT id, name, scope, hash, created, revoked FROM service_api_keys ORDER BY created"
+)
+#: Portable but for the parameter marks (``%s``; SQLite reads them as ``?``).
+_REVOKE_KEY = "UPDATE service_api_keys SET revoked = %s WHERE id = %s AND revoked IS NULL"
 
 
 def _columns(table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -471,6 +485,33 @@ class SQLiteStore:
         with self._reading() as conn:
             row = conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         return b"" if row is None else bytes(row[0])
+
+    def counts(self, tables: Sequence[str]) -> dict[str, int]:
+        for table in tables:
+            _columns(table)
+        with self._reading() as conn:
+            return {
+                t: int(conn.execute(f"SELECT COUNT(*) FROM {_quote(t)}").fetchone()[0])
+                for t in tables
+            }
+
+    def api_keys(self) -> list[ApiKeyRow]:
+        with self._reading() as conn:
+            found = conn.execute(_SELECT_KEYS).fetchall()
+        return [(r[0], r[1], r[2], bytes(r[3]), float(r[4]), r[5]) for r in found]
+
+    def add_api_key(self, row: ApiKeyRow) -> None:
+        self._key_write("INSERT INTO service_api_keys VALUES (?, ?, ?, ?, ?, ?)", row)
+
+    def revoke_api_key(self, key_id: str, at: float) -> bool:
+        return self._key_write(_REVOKE_KEY.replace("%s", "?"), (at, key_id)) == 1
+
+    def _key_write(self, sql: str, params: Sequence[object]) -> int:
+        with self._write_lock:
+            try:
+                return self._open(self._writer).execute(sql, params).rowcount
+            except sqlite3.Error as exc:
+                raise StoreError(f"writing an API key failed: {exc}") from exc
 
     def close(self) -> None:
         """Close both connections. Calling it twice is harmless."""

@@ -75,7 +75,7 @@ class Dispatch:
     def _web(self) -> ASGIApp:
         if self.web is None:
             service = self.api.open()
-            self._store = ContentStore(service.path)
+            self._store = ContentStore(service.sidecar("web-content.db"))
             self.web = create_app(
                 lambda: service.engine,
                 self._store,

@@ -1,0 +1,190 @@
+"""``nocontact serve --workers 2``: every worker enforces what any worker acknowledged.
+
+A real server with two worker processes, on a SQLite file and on PostgreSQL.
+Each request goes on a new connection, so writes and reads land on either
+worker; a read that carries the revision a write returned must see that write,
+every time, whichever worker answers it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, suppress
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nocontact.engine import Engine
+from nocontact.service.auth import KeyStore
+
+from .pg import fresh_schema
+
+EXE = shutil.which("nocontact") or str(Path(sys.executable).parent / "nocontact")
+#: Ports this suite may use.
+PORTS = range(8700, 8800)
+
+
+def _port() -> int:
+    import socket
+
+    for port in random.sample(list(PORTS), len(PORTS)):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port")
+
+
+class Served:
+    def __init__(self, url: str, key: str, db: str, process: subprocess.Popen[str]) -> None:
+        self.url, self.key, self.db, self.process = url, key, db, process
+
+    def call(self, method: str, path: str, body: object = None, **query: object) -> httpx.Response:
+        """One request on a connection of its own (so any worker may answer it)."""
+        headers = {"authorization": f"Bearer {self.key}"}
+        return httpx.request(
+            method, self.url + path, json=body, params=query or None, headers=headers, timeout=10
+        )
+
+
+def start(db: str, workers: int = 2) -> tuple[subprocess.Popen[str], str]:
+    """``nocontact serve`` on ``db`` with ``workers`` workers, answering its health check."""
+    port = _port()
+    process = subprocess.Popen(
+        [EXE, "serve", "--db", db, "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "NOCONTACT_ACCESS_LOG": "false"},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail("the server did not start: " + process.communicate()[1])
+
+
+def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
+    """Stop the server and all its workers (the whole process group)."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            db = stack.enter_context(fresh_schema())
+        else:
+            db = str(tmp_path / "served.db")
+        with Engine.open(db) as engine:
+            for p in ("ana", "ben", "cy"):
+                engine.add_person(p)
+        keys = KeyStore(db)
+        key = keys.create("t", "admin")[1]
+        keys.close()
+        process, url = start(db)
+        served = Served(url, key, db, process)
+        try:
+            yield served
+        finally:
+            stop(served.process)
+
+
+def test_a_block_acknowledged_by_one_worker_is_enforced_by_every_worker(served: Served) -> None:
+    """Set a block, then decide with the revision it returned, on new connections: blocked
+    every time; lift it: delivered every time. Twenty rounds over two workers."""
+    for _ in range(20):
+        made = served.call(
+            "POST", "/v1/boundaries", {"owner": "ana", "target": "ben", "kind": "block"}
+        )
+        assert made.status_code == 201, made.text
+        seen = made.json()["revision"]
+        asked = {"actor": "ben", "action": "message", "target": "ana"}
+        decided = served.call("POST", "/v1/decide", asked, min_revision=seen)
+        assert decided.status_code == 200, decided.text
+        assert decided.json()["outcome"] != "deliver"
+        assert decided.json()["revision"] >= seen
+        lifted = served.call("DELETE", f"/v1/boundaries/{made.json()['id']}")
+        assert lifted.status_code == 200, lifted.text
+        seen = lifted.json()["revision"]
+        decided = served.call("POST", "/v1/decide", asked, min_revision=seen)
+        assert decided.json()["outcome"] == "deliver", decided.text
+    ahead = served.call(
+        "POST",
+        "/v1/decide",
+        {"actor": "ben", "action": "message", "target": "ana"},
+        min_revision=10**9,
+    )
+    assert ahead.status_code == 503 and ahead.json()["code"] == "revision_not_reached"
+
+
+@pytest.mark.slow
+def test_acknowledged_writes_survive_sigkill_of_every_worker(served: Served) -> None:
+    """Bursts of blocks from four clients; the server and its workers are killed with
+    SIGKILL at a random moment, three times: after each restart every acknowledged
+    block is stored, and the served index (and a fresh one) enforces each of them."""
+    people = [f"q{i}" for i in range(30)]
+    with Engine.open(served.db) as engine:
+        for p in people:
+            engine.add_person(p)
+    rng = random.Random(8)
+    acknowledged: dict[str, tuple[str, str]] = {}
+    lock = threading.Lock()
+    for round_ in range(3):
+        if round_:
+            served.process, served.url = start(served.db)
+        stopping = threading.Event()
+
+        def burst(seed: int, stopping: threading.Event = stopping) -> None:
+            pick = random.Random(seed)
+            while not stopping.is_set():
+                owner, target = pick.sample(people, 2)
+                body = {"owner": owner, "target": target, "kind": "block"}
+                try:
+                    made = served.call("POST", "/v1/boundaries", body)
+                except httpx.TransportError:
+                    return  # killed: this write was never acknowledged
+                if made.status_code in (200, 201):
+                    with lock:
+                        acknowledged[made.json()["id"]] = (owner, target)
+
+        clients = [threading.Thread(target=burst, args=(rng.random(),)) for _ in range(4)]
+        for c in clients:
+            c.start()
+        time.sleep(rng.uniform(0.3, 1.2))
+        os.killpg(served.process.pid, signal.SIGKILL)
+        stopping.set()
+        for c in clients:
+            c.join()
+        served.process.communicate()
+    assert acknowledged
+    with Engine.open(served.db) as fresh:
+        for boundary_id, (owner, target) in acknowledged.items():
+            assert fresh.boundary(boundary_id).owner == owner
+            assert fresh.check(target, "message", owner).outcome.value != "deliver"
+    served.process, served.url = start(served.db)  # the fixture stops it
+    asked = [{"actor": t, "action": "message", "target": o} for o, t in acknowledged.values()]
+    for at in range(0, len(asked), 500):
+        page = served.call("POST", "/v1/decide/batch", {"checks": asked[at : at + 500]})
+        assert page.status_code == 200, page.text
+        assert all(d["outcome"] != "deliver" for d in page.json()["decisions"])
