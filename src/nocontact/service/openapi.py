@@ -85,8 +85,9 @@ def _operation(route: Route) -> dict[str, Any]:
         content = {route.raw_media or "text/plain": {"schema": {"type": "string"}}}
     if route.streams:
         content["text/event-stream"] = {"schema": {"type": "string"}}
+    done = {"description": "Done", "content": content}
     op["responses"] = {
-        str(route.status): {"description": "Done", "content": content},
+        **{str(status): done for status in (route.status, *route.also)},
         "default": {
             "description": "A problem (RFC 9457)",
             "content": {MEDIA_TYPE: {"schema": _ref(Problem)}},

@@ -261,7 +261,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/boundaries", "setBoundary",
           "Set a boundary: 201 when new; 200 when the owner's boundary of that kind"
           " toward that person and scope is set again (updated, or unchanged)",
-          set_boundary, s.BoundaryOut, body=s.BoundaryIn, status=201),
+          set_boundary, s.BoundaryOut, body=s.BoundaryIn, status=201, also=(200,)),
     Route("GET", "/v1/boundaries", "listBoundaries", "The owner's boundaries that have not ended",
           list_boundaries, s.BoundaryPage, query=(
               Param("owner", str, "The owner's person id.", required=True),

@@ -83,6 +83,8 @@ class Route:
     scope: Scope | None = Scope.ADMIN
     body: type[Any] | None = None
     status: int = 200
+    #: Other success statuses the answer may carry, with the same body.
+    also: tuple[int, ...] = ()
     query: tuple[Param, ...] = ()
     tag: str = "v1"
     description: str = ""
