@@ -188,3 +188,53 @@ def test_acknowledged_writes_survive_sigkill_of_every_worker(served: Served) -> 
         page = served.call("POST", "/v1/decide/batch", {"checks": asked[at : at + 500]})
         assert page.status_code == 200, page.text
         assert all(d["outcome"] != "deliver" for d in page.json()["decisions"])
+
+
+def test_metrics_count_the_requests_of_every_worker(served: Served) -> None:
+    """Decisions on new connections, until both workers have answered some: a scrape of
+    any worker counts every one of them; the shared folder goes when the server stops."""
+    folder = _metrics_folder(served.process.pid)
+    asked = {"actor": "ben", "action": "message", "target": "ana"}
+    sent = 0
+    while sent < 30 or len(_decisions_by_worker(folder)) < 2:
+        assert sent < 400, "one worker answered every request"
+        assert served.call("POST", "/v1/decide", asked).status_code == 200
+        sent += 1
+    assert sum(_decisions_by_worker(folder).values()) == sent
+    counted = 'nocontact_http_requests_total{method="POST",route="/v1/decide",status="200"}'
+    for _ in range(6):  # scrapes land on either worker
+        text = served.call("GET", "/metrics").text
+        assert f"{counted} {float(sent)}\n" in text
+        assert f'nocontact_decisions_total{{outcome="deliver"}} {float(sent)}\n' in text
+        assert "nocontact_index_persons 3.0\n" in text
+    stop(served.process)
+    assert not Path(folder).exists()
+
+
+def _metrics_folder(supervisor: int) -> str:
+    """The folder the workers of ``supervisor`` share their metrics in (from their
+    environment)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == supervisor:
+                env = (stat.parent / "environ").read_bytes().split(b"\0")
+                for entry in env:
+                    if entry.startswith(b"PROMETHEUS_MULTIPROC_DIR="):
+                        return entry.split(b"=", 1)[1].decode()
+    pytest.fail("no worker names a metrics folder")
+
+
+def _decisions_by_worker(folder: str) -> dict[str, float]:
+    """Decisions each worker answered, from its own counter file."""
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    found = {}
+    for file in Path(folder).glob("counter_*.db"):
+        for metric in MultiProcessCollector.merge([str(file)]):
+            for sample in metric.samples:
+                if (
+                    sample.name == "nocontact_http_requests_total"
+                    and sample.labels.get("route") == "/v1/decide"
+                ):
+                    found[file.name] = found.get(file.name, 0.0) + sample.value
+    return found

@@ -10,8 +10,11 @@ their next wake, within half a second), lets requests in flight finish (at most
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +85,8 @@ def run(
     if settings.workers > 1:
         if listening is not None:
             listening.close()  # uvicorn's supervisor binds its own, shared by the workers
-        uvicorn.run(factory, factory=True, **_options(settings))
+        with shared_metrics():
+            uvicorn.run(factory, factory=True, **_options(settings))
         return
     module, _, name = factory.partition(":")
     app = getattr(importlib.import_module(module), name)(settings)
@@ -94,6 +98,31 @@ def run(
             await super().shutdown(sockets)
 
     Server(config).run(sockets=[listening] if listening is not None else None)
+
+
+@contextmanager
+def shared_metrics() -> Iterator[str]:
+    """A fresh directory where the workers (started inside) share their metrics values.
+
+    Set in the environment before the workers start, so each one imports
+    ``prometheus_client`` in multiprocess mode; removed when the server stops.
+    Only ``mostrecent`` gauges are used, so a worker that dies leaves nothing
+    to clean up (``mark_process_dead`` concerns the ``live*`` modes only) and
+    its counts stay in the totals, as a counter's should.
+    """
+    from .metrics import MULTIPROCESS_ENV
+
+    folder = tempfile.mkdtemp(prefix="nocontact-metrics-")
+    before = os.environ.get(MULTIPROCESS_ENV)
+    os.environ[MULTIPROCESS_ENV] = folder
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROCESS_ENV, None)
+        else:
+            os.environ[MULTIPROCESS_ENV] = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _options(settings: Settings) -> dict[str, Any]:
