@@ -10,104 +10,25 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
 import pytest
 
 from nocontact.engine import Engine
-from nocontact.service.auth import KeyStore
 
-from .pg import fresh_schema
-
-EXE = shutil.which("nocontact") or str(Path(sys.executable).parent / "nocontact")
-#: Ports this suite may use.
-PORTS = range(8700, 8800)
-
-
-def _port() -> int:
-    import socket
-
-    for port in random.sample(list(PORTS), len(PORTS)):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port")
-
-
-class Served:
-    def __init__(self, url: str, key: str, db: str, process: subprocess.Popen[str]) -> None:
-        self.url, self.key, self.db, self.process = url, key, db, process
-
-    def call(self, method: str, path: str, body: object = None, **query: object) -> httpx.Response:
-        """One request on a connection of its own (so any worker may answer it)."""
-        headers = {"authorization": f"Bearer {self.key}"}
-        return httpx.request(
-            method, self.url + path, json=body, params=query or None, headers=headers, timeout=10
-        )
-
-
-def start(db: str, workers: int = 2) -> tuple[subprocess.Popen[str], str]:
-    """``nocontact serve`` on ``db`` with ``workers`` workers, answering its health check."""
-    port = _port()
-    process = subprocess.Popen(
-        [EXE, "serve", "--db", db, "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={**os.environ, "NOCONTACT_ACCESS_LOG": "false"},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    os.killpg(process.pid, signal.SIGKILL)
-    pytest.fail("the server did not start: " + process.communicate()[1])
-
-
-def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
-    """Stop the server and all its workers (the whole process group)."""
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    try:
-        process.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+from .served import Served, serving, start, stop
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            db = stack.enter_context(fresh_schema())
-        else:
-            db = str(tmp_path / "served.db")
-        with Engine.open(db) as engine:
-            for p in ("ana", "ben", "cy"):
-                engine.add_person(p)
-        keys = KeyStore(db)
-        key = keys.create("t", "admin")[1]
-        keys.close()
-        process, url = start(db)
-        served = Served(url, key, db, process)
-        try:
-            yield served
-        finally:
-            stop(served.process)
+    with serving(request.param, tmp_path) as served:
+        yield served
 
 
 def test_a_block_acknowledged_by_one_worker_is_enforced_by_every_worker(served: Served) -> None:
