@@ -29,6 +29,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 #: Latency buckets in seconds (upper bounds), as Prometheus histograms use them.
 BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+#: The methods counted under their own name; any other is counted as ``OTHER``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: Where the workers of one server share their values (set by the supervisor).
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: The text exposition format the scrape answers in.
@@ -62,21 +64,38 @@ class Metrics:
             ("outcome",),
             registry=self.registry,
         )
+        self._per_route: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._per_outcome: dict[str, Counter] = {}
         self._gauges: dict[str, Gauge] = {}
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self._requests.labels(method, route, str(status)).inc()
-        self._latency.labels(method, route).observe(seconds)
+        if method not in METHODS:  # a client's made-up method is no new series
+            method = "OTHER"
+        found = self._per_route.get((method, route, status))
+        if found is None:  # labels() costs more than the counting: once per route
+            found = self._per_route[(method, route, status)] = (
+                self._requests.labels(method, route, str(status)),
+                self._latency.labels(method, route),
+            )
+        counter, histogram = found
+        counter.inc()
+        histogram.observe(seconds)
 
     def outcomes(self, outcomes: Iterable[str]) -> None:
         for outcome in outcomes:
-            self._decisions.labels(outcome).inc()
+            self._outcome(outcome).inc()
 
     def outcome_counts(self, counts: Mapping[str, int]) -> None:
         """Add decisions already counted by outcome."""
         for outcome, n in counts.items():
             if n:
-                self._decisions.labels(outcome).inc(n)
+                self._outcome(outcome).inc(n)
+
+    def _outcome(self, outcome: str) -> Counter:
+        found = self._per_outcome.get(outcome)
+        if found is None:
+            found = self._per_outcome[outcome] = self._decisions.labels(outcome)
+        return found
 
     def render(self, revision: int, sizes: Mapping[str, int]) -> bytes:
         """The text exposition, after setting the gauges from this worker's view."""
