@@ -3,7 +3,8 @@
 A real server with two worker processes, on a SQLite file and on PostgreSQL.
 Each request goes on a new connection, so writes and reads land on either
 worker; a read that carries the revision a write returned must see that write,
-every time, whichever worker answers it.
+every time, whichever worker answers it; and a scrape of ``/metrics``, whichever
+worker answers it, counts the requests of both.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 import os
 import random
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +25,7 @@ import httpx
 import pytest
 
 from nocontact.engine import Engine
+from nocontact.service.server import METRICS_PREFIX, shared_metrics
 
 from .served import Served, serving, start, stop
 
@@ -159,3 +164,24 @@ def _decisions_by_worker(folder: str) -> dict[str, float]:
                 ):
                     found[file.name] = found.get(file.name, 0.0) + sample.value
     return found
+
+
+def test_a_killed_servers_metrics_folder_goes_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server killed outright cannot remove its metrics folder: the next one does,
+    and only the folders of servers that are gone."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    orphan = tmp_path / f"{METRICS_PREFIX}{gone}-x"
+    running = tmp_path / f"{METRICS_PREFIX}{os.getpid()}-y"
+    orphan.mkdir()
+    running.mkdir()
+    with shared_metrics() as folder:
+        assert Path(folder).parent == tmp_path
+        assert not orphan.exists() and running.exists()
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == folder
+    assert not Path(folder).exists()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
