@@ -51,13 +51,14 @@ class Served:
         )
 
 
-def start(db: str, workers: int = 2) -> tuple[subprocess.Popen[str], str]:
-    """``nocontact serve`` on ``db`` with ``workers`` workers, answering its health check."""
+def start(db: str, workers: int = 2, cwd: Path | None = None) -> tuple[subprocess.Popen[str], str]:
+    """``nocontact serve`` on ``db`` with ``workers`` workers (in ``cwd``), answering its
+    health check."""
     port = _port()
     process = subprocess.Popen(
         [EXE, "serve", "--db", db, "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={**os.environ, "NOCONTACT_ACCESS_LOG": "false"},
+        env={**os.environ, "NOCONTACT_ACCESS_LOG": "false"}, cwd=cwd,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -100,9 +101,11 @@ def serving(
         keys = KeyStore(db)
         key = keys.create("t", "admin")[1]
         keys.close()
-        process, url = start(db)
+        process, url = start(db, cwd=folder)
         served = Served(url, key, db, process)
         try:
             yield served
         finally:
             stop(served.process)
+        # Nothing but the database file: no file named after a URL taken for a path.
+        assert not [p.name for p in folder.iterdir() if not p.name.startswith("served.db")]
