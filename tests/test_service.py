@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from nocontact.engine import Engine
+from nocontact.service.metrics import Metrics
 from nocontact.service.ops import document_bytes
 
 from .service_helpers import Api, make_api
@@ -270,6 +271,20 @@ def test_health_and_metrics(api: Api) -> None:
     assert 'nocontact_decisions_total{outcome="drop"} 1' in text
     assert "nocontact_index_boundaries 1.0" in text
     assert "nocontact_http_request_duration_seconds_bucket" in text
+
+
+def test_each_app_counts_its_own_requests_and_no_made_up_method() -> None:
+    """Two apps in one process keep separate counts (a registry each); a method no
+    HTTP client sends is counted as OTHER, so a client cannot add series at will."""
+    one, two = Metrics(), Metrics()
+    one.request("GET", "/healthz", 200, 0.001)
+    one.request("BREW", "unmatched", 404, 0.001)
+    one.request("BREW2", "unmatched", 404, 0.001)
+    text = one.render(1, {}).decode()
+    assert 'nocontact_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
+    assert 'method="OTHER",route="unmatched",status="404"} 2.0' in text
+    assert "BREW" not in text
+    assert "nocontact_http_requests_total{" not in two.render(1, {}).decode()
 
 
 def test_openapi_document_cannot_drift(api: Api) -> None:

@@ -427,6 +427,43 @@ def test_a_commit_on_a_stale_read_is_refused(backend: Backend) -> None:
         two.close()
 
 
+def test_exclusive_keeps_other_writers_out_until_it_ends(backend: Backend) -> None:
+    """While one store holds ``exclusive``, another store's commit waits; the holder's
+    commits inside cannot be refused, and are kept (also when the body then raises)."""
+    if not backend.durable:
+        pytest.skip(f"{backend.name} is one connection: there is no other writer")
+    one, two = backend.open(), backend.open()
+    refused: list[Exception] = []
+
+    def other_writer() -> None:
+        try:
+            commit_puts(two, "persons", SAMPLES["persons"][1])
+        except StoreChanged as exc:
+            refused.append(exc)
+
+    try:
+        one.mark_read()
+        two.mark_read()
+        waiting = threading.Thread(target=other_writer)
+
+        def hold_commit_and_raise() -> None:
+            with one.exclusive():
+                waiting.start()
+                waiting.join(0.3)  # it waits for the lock: the holder commits first
+                assert commit_puts(one, "persons", SAMPLES["persons"][0]) == 1
+                raise RuntimeError("after the commit")
+
+        with pytest.raises(RuntimeError, match="after the commit"):
+            hold_commit_and_raise()
+        waiting.join()
+        assert len(refused) == 1  # it read before the holder wrote: refused, not lost
+        assert one.revision() == two.revision() == 1
+        assert [r["id"] for r in rows(two, "persons")] == [SAMPLES["persons"][0]["id"]]
+    finally:
+        one.close()
+        two.close()
+
+
 def test_an_end_is_written_once_among_stores(backend: Backend) -> None:
     """Two stores ending the same boundary (same id and end): one deletes it and records
     the event, the other records nothing and leaves the revision alone."""

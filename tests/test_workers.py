@@ -3,111 +3,37 @@
 A real server with two worker processes, on a SQLite file and on PostgreSQL.
 Each request goes on a new connection, so writes and reads land on either
 worker; a read that carries the revision a write returned must see that write,
-every time, whichever worker answers it.
+every time, whichever worker answers it; and a scrape of ``/metrics``, whichever
+worker answers it, counts the requests of both.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
 import pytest
 
 from nocontact.engine import Engine
-from nocontact.service.auth import KeyStore
+from nocontact.service.server import METRICS_PREFIX, shared_metrics
 
-from .pg import fresh_schema
-
-EXE = shutil.which("nocontact") or str(Path(sys.executable).parent / "nocontact")
-#: Ports this suite may use.
-PORTS = range(8700, 8800)
-
-
-def _port() -> int:
-    import socket
-
-    for port in random.sample(list(PORTS), len(PORTS)):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port")
-
-
-class Served:
-    def __init__(self, url: str, key: str, db: str, process: subprocess.Popen[str]) -> None:
-        self.url, self.key, self.db, self.process = url, key, db, process
-
-    def call(self, method: str, path: str, body: object = None, **query: object) -> httpx.Response:
-        """One request on a connection of its own (so any worker may answer it)."""
-        headers = {"authorization": f"Bearer {self.key}"}
-        return httpx.request(
-            method, self.url + path, json=body, params=query or None, headers=headers, timeout=10
-        )
-
-
-def start(db: str, workers: int = 2) -> tuple[subprocess.Popen[str], str]:
-    """``nocontact serve`` on ``db`` with ``workers`` workers, answering its health check."""
-    port = _port()
-    process = subprocess.Popen(
-        [EXE, "serve", "--db", db, "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        env={**os.environ, "NOCONTACT_ACCESS_LOG": "false"},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    os.killpg(process.pid, signal.SIGKILL)
-    pytest.fail("the server did not start: " + process.communicate()[1])
-
-
-def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
-    """Stop the server and all its workers (the whole process group)."""
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    try:
-        process.communicate(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
+from .served import Served, serving, start, stop
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
-    with ExitStack() as stack:
-        if request.param == "postgresql":
-            db = stack.enter_context(fresh_schema())
-        else:
-            db = str(tmp_path / "served.db")
-        with Engine.open(db) as engine:
-            for p in ("ana", "ben", "cy"):
-                engine.add_person(p)
-        keys = KeyStore(db)
-        key = keys.create("t", "admin")[1]
-        keys.close()
-        process, url = start(db)
-        served = Served(url, key, db, process)
-        try:
-            yield served
-        finally:
-            stop(served.process)
+    with serving(request.param, tmp_path) as served:
+        yield served
 
 
 def test_a_block_acknowledged_by_one_worker_is_enforced_by_every_worker(served: Served) -> None:
@@ -188,3 +114,74 @@ def test_acknowledged_writes_survive_sigkill_of_every_worker(served: Served) -> 
         page = served.call("POST", "/v1/decide/batch", {"checks": asked[at : at + 500]})
         assert page.status_code == 200, page.text
         assert all(d["outcome"] != "deliver" for d in page.json()["decisions"])
+
+
+def test_metrics_count_the_requests_of_every_worker(served: Served) -> None:
+    """Decisions on new connections, until both workers have answered some: a scrape of
+    any worker counts every one of them; the shared folder goes when the server stops."""
+    folder = _metrics_folder(served.process.pid)
+    asked = {"actor": "ben", "action": "message", "target": "ana"}
+    sent = 0
+    while sent < 30 or len(_decisions_by_worker(folder)) < 2:
+        assert sent < 400, "one worker answered every request"
+        assert served.call("POST", "/v1/decide", asked).status_code == 200
+        sent += 1
+    assert sum(_decisions_by_worker(folder).values()) == sent
+    counted = 'nocontact_http_requests_total{method="POST",route="/v1/decide",status="200"}'
+    for _ in range(6):  # scrapes land on either worker
+        text = served.call("GET", "/metrics").text
+        assert f"{counted} {float(sent)}\n" in text
+        assert f'nocontact_decisions_total{{outcome="deliver"}} {float(sent)}\n' in text
+        assert "nocontact_index_persons 3.0\n" in text
+    stop(served.process)
+    assert not Path(folder).exists()
+
+
+def _metrics_folder(supervisor: int) -> str:
+    """The folder the workers of ``supervisor`` share their metrics in (from their
+    environment)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == supervisor:
+                env = (stat.parent / "environ").read_bytes().split(b"\0")
+                for entry in env:
+                    if entry.startswith(b"PROMETHEUS_MULTIPROC_DIR="):
+                        return entry.split(b"=", 1)[1].decode()
+    pytest.fail("no worker names a metrics folder")
+
+
+def _decisions_by_worker(folder: str) -> dict[str, float]:
+    """Decisions each worker answered, from its own counter file."""
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    found = {}
+    for file in Path(folder).glob("counter_*.db"):
+        for metric in MultiProcessCollector.merge([str(file)]):
+            for sample in metric.samples:
+                if (
+                    sample.name == "nocontact_http_requests_total"
+                    and sample.labels.get("route") == "/v1/decide"
+                ):
+                    found[file.name] = found.get(file.name, 0.0) + sample.value
+    return found
+
+
+def test_a_killed_servers_metrics_folder_goes_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server killed outright cannot remove its metrics folder: the next one does,
+    and only the folders of servers that are gone."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    orphan = tmp_path / f"{METRICS_PREFIX}{gone}-x"
+    running = tmp_path / f"{METRICS_PREFIX}{os.getpid()}-y"
+    orphan.mkdir()
+    running.mkdir()
+    with shared_metrics() as folder:
+        assert Path(folder).parent == tmp_path
+        assert not orphan.exists() and running.exists()
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == folder
+    assert not Path(folder).exists()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ

@@ -34,6 +34,7 @@ from nocontact.core.errors import (
     PersonExists,
     SelfBoundary,
     StoreChanged,
+    StoreError,
     UnknownBoundary,
 )
 from nocontact.core.index import PATTERN_PREFIX, check_pattern, is_wildcard
@@ -77,8 +78,8 @@ R = TypeVar("R")
 
 S = TypeVar("S", bound="Commands")
 
-#: How many times a write is tried while other processes keep writing first.
-WRITE_ATTEMPTS = 5
+#: How many times a write is tried without holding the store's write lock (see ``_writes``).
+OPTIMISTIC_ATTEMPTS = 2
 
 
 def _writes(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
@@ -86,21 +87,28 @@ def _writes(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P
 
     The store refuses a commit made on a state another process has changed
     (``StoreChanged``, nothing written), so no write is validated against an
-    old state: it runs again on the fresh one.
+    old state: it runs again on the fresh one. A writer that keeps losing to
+    busier ones then holds the store's write lock while it catches up,
+    validates and commits, so it cannot lose again.
     """
 
     def write(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self._lock:
             if self._pending is not None:  # inside ``transaction``: it catches up, once
                 return method(self, *args, **kwargs)
-            for _ in range(WRITE_ATTEMPTS - 1):
+            for _ in range(OPTIMISTIC_ATTEMPTS):
                 self.refresh()
                 try:
                     return method(self, *args, **kwargs)
                 except StoreChanged:
                     continue
-            self.refresh()
-            return method(self, *args, **kwargs)
+            try:
+                with self._store.exclusive():
+                    self.refresh()
+                    return method(self, *args, **kwargs)
+            except StoreError:
+                self._reload()  # what the index applied may not have been kept
+                raise
 
     functools.update_wrapper(write, method)  # the method's name and docstring
     return write
@@ -116,6 +124,8 @@ class Commands(Reads):
         def refresh(self) -> bool: ...
 
         def checkpoint(self) -> None: ...
+
+        def _reload(self) -> None: ...
 
         def _at_revision(self, revision: int) -> None: ...
 

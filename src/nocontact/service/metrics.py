@@ -1,91 +1,118 @@
 """Prometheus metrics: requests and latencies per route, decisions by outcome.
 
-Counters live in plain dicts owned by one :class:`Metrics` object per app (no
-module-level state); :meth:`Metrics.render` writes the text exposition format.
-Index size is read through the engine's public API and a count query on the
-store file, at scrape time.
+Built on ``prometheus_client``, with one :class:`CollectorRegistry` per
+:class:`Metrics` object (no module-level state, so test apps never share
+counts). With several workers, ``nocontact serve`` names a fresh directory in
+``PROMETHEUS_MULTIPROC_DIR`` before the workers start; each worker then writes
+its values to files there, and a scrape of any worker sums every worker's
+files, so the counts are the server's, not one worker's.
+
+The gauges (revision, rows per table) are set by the worker answering the
+scrape, just before it renders, in the ``mostrecent`` mode: the value the
+latest scrape set, which is the same whichever worker answers.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 
 #: Latency buckets in seconds (upper bounds), as Prometheus histograms use them.
 BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-
-
-class Histogram:
-    __slots__ = ("counts", "sum", "total")
-
-    def __init__(self) -> None:
-        self.counts = [0] * (len(BUCKETS) + 1)
-        self.sum = 0.0
-        self.total = 0
-
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect_left(BUCKETS, seconds)] += 1
-        self.sum += seconds
-        self.total += 1
-
-
-def _labels(**labels: str) -> str:
-    inner = ",".join(
-        f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-        for k, v in labels.items()
-    )
-    return "{" + inner + "}"
+#: The methods counted under their own name; any other is counted as ``OTHER``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: Where the workers of one server share their values (set by the supervisor).
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: The text exposition format the scrape answers in.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.requests: Counter[tuple[str, str, int]] = Counter()
-        self.latency: dict[tuple[str, str], Histogram] = {}
-        self.decisions: Counter[str] = Counter()
+        # No ``*_created`` series: the names stay those of before, and one worker
+        # answers as many do (multiprocess mode has none). A process-wide switch.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        self.registry = CollectorRegistry()
+        #: The directory shared by the workers, or None with one process.
+        self.shared_dir = os.environ.get(MULTIPROCESS_ENV) or None
+        self._requests = Counter(
+            "nocontact_http_requests",
+            "Requests answered, by route and status.",
+            ("method", "route", "status"),
+            registry=self.registry,
+        )
+        self._latency = Histogram(
+            "nocontact_http_request_duration_seconds",
+            "Time to answer, by route.",
+            ("method", "route"),
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self._decisions = Counter(
+            "nocontact_decisions",
+            "Decisions answered, by outcome.",
+            ("outcome",),
+            registry=self.registry,
+        )
+        self._per_route: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._per_outcome: dict[str, Counter] = {}
+        self._gauges: dict[str, Gauge] = {}
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests[(method, route, status)] += 1
-        found = self.latency.get((method, route))
-        if found is None:
-            found = self.latency[(method, route)] = Histogram()
-        found.observe(seconds)
+        if method not in METHODS:  # a client's made-up method is no new series
+            method = "OTHER"
+        found = self._per_route.get((method, route, status))
+        if found is None:  # labels() costs more than the counting: once per route
+            found = self._per_route[(method, route, status)] = (
+                self._requests.labels(method, route, str(status)),
+                self._latency.labels(method, route),
+            )
+        counter, histogram = found
+        counter.inc()
+        histogram.observe(seconds)
 
     def outcomes(self, outcomes: Iterable[str]) -> None:
-        self.decisions.update(outcomes)
+        for outcome in outcomes:
+            self._outcome(outcome).inc()
 
     def outcome_counts(self, counts: Mapping[str, int]) -> None:
         """Add decisions already counted by outcome."""
-        self.decisions.update(counts)
+        for outcome, n in counts.items():
+            if n:
+                self._outcome(outcome).inc(n)
 
-    def render(self, gauges: Callable[[], dict[str, tuple[str, float]]]) -> str:
-        out = [
-            "# HELP nocontact_http_requests_total Requests answered, by route and status.",
-            "# TYPE nocontact_http_requests_total counter",
-        ]
-        for (method, route, status), n in sorted(self.requests.items()):
-            labels = _labels(method=method, route=route, status=str(status))
-            out.append(f"nocontact_http_requests_total{labels} {n}")
-        out += [
-            "# HELP nocontact_http_request_duration_seconds Time to answer, by route.",
-            "# TYPE nocontact_http_request_duration_seconds histogram",
-        ]
-        for (method, route), h in sorted(self.latency.items()):
-            running = 0
-            for bound, count in zip((*BUCKETS, float("inf")), h.counts, strict=True):
-                running += count
-                le = "+Inf" if bound == float("inf") else repr(bound)
-                labels = _labels(method=method, route=route, le=le)
-                out.append(f"nocontact_http_request_duration_seconds_bucket{labels} {running}")
-            base = _labels(method=method, route=route)
-            out.append(f"nocontact_http_request_duration_seconds_sum{base} {h.sum!r}")
-            out.append(f"nocontact_http_request_duration_seconds_count{base} {h.total}")
-        out += [
-            "# HELP nocontact_decisions_total Decisions answered, by outcome.",
-            "# TYPE nocontact_decisions_total counter",
-        ]
-        for outcome, n in sorted(self.decisions.items()):
-            out.append(f"nocontact_decisions_total{_labels(outcome=outcome)} {n}")
-        for name, (help_text, value) in gauges().items():
-            out += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value!r}"]
-        return "\n".join(out) + "\n"
+    def _outcome(self, outcome: str) -> Counter:
+        found = self._per_outcome.get(outcome)
+        if found is None:
+            found = self._per_outcome[outcome] = self._decisions.labels(outcome)
+        return found
+
+    def render(self, revision: int, sizes: Mapping[str, int]) -> bytes:
+        """The text exposition, after setting the gauges from this worker's view."""
+        self._gauge("nocontact_revision", "The revision the index is at.").set(revision)
+        for table, count in sizes.items():
+            help_text = f"{table.capitalize()} in the store and index."
+            self._gauge(f"nocontact_index_{table}", help_text).set(count)
+        if self.shared_dir is None:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=self.shared_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(merged)
+
+    def _gauge(self, name: str, help_text: str) -> Gauge:
+        found = self._gauges.get(name)
+        if found is None:
+            found = self._gauges[name] = Gauge(
+                name, help_text, registry=self.registry, multiprocess_mode="mostrecent"
+            )
+        return found

@@ -11,26 +11,16 @@ from pathlib import Path
 
 from .auth import Scope
 from .list_routes import LIST_ROUTES
+from .metrics import CONTENT_TYPE
 from .openapi import docs_html, document
 from .routes import ROUTES
 from .routing import Call, Raw, Route
-from .state import Service
 
 
 async def metrics_route(call: Call) -> Raw:
     service = call.service
-    text = service.metrics.render(lambda: _gauges(service))
-    return Raw(text.encode(), "text/plain; version=0.0.4; charset=utf-8")
-
-
-def _gauges(service: Service) -> dict[str, tuple[str, float]]:
-    sizes = service.sizes()
-    out = {
-        "nocontact_revision": ("The revision this worker's index is at.", service.engine.revision)
-    }
-    for table, count in sizes.items():
-        out[f"nocontact_index_{table}"] = (f"{table.capitalize()} in the store and index.", count)
-    return {name: (text, float(value)) for name, (text, value) in out.items()}
+    engine = await service.fresh(None)  # caught up: any worker reports the same revision
+    return Raw(service.metrics.render(engine.revision, service.sizes()), CONTENT_TYPE)
 
 
 async def openapi_route(call: Call) -> Raw:

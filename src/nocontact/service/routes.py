@@ -135,7 +135,7 @@ async def decide(call: Call) -> s.DecisionOut:
         Interaction(body.actor, body.action, body.target, body.platform, _at(body.at)),
         viewer=body.viewer if body.viewer is not None else "",
     )
-    call.service.metrics.decisions[d.outcome.value] += 1
+    call.service.metrics.outcomes((d.outcome.value,))
     return s.decision_out(d)
 
 

@@ -10,8 +10,11 @@ their next wake, within half a second), lets requests in flight finish (at most
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,8 @@ from .settings import Settings
 
 GRACE_SECONDS = 5
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+#: The start of the name of each server's metrics folder, in the temporary folder.
+METRICS_PREFIX = "nocontact-metrics-"
 
 
 def prepare_demo(settings: Settings) -> tuple[Settings, str]:
@@ -82,7 +87,8 @@ def run(
     if settings.workers > 1:
         if listening is not None:
             listening.close()  # uvicorn's supervisor binds its own, shared by the workers
-        uvicorn.run(factory, factory=True, **_options(settings))
+        with shared_metrics():
+            uvicorn.run(factory, factory=True, **_options(settings))
         return
     module, _, name = factory.partition(":")
     app = getattr(importlib.import_module(module), name)(settings)
@@ -94,6 +100,47 @@ def run(
             await super().shutdown(sockets)
 
     Server(config).run(sockets=[listening] if listening is not None else None)
+
+
+@contextmanager
+def shared_metrics() -> Iterator[str]:
+    """A fresh folder where the workers (started inside) share their metrics values.
+
+    Set in the environment before the workers start, so each one imports
+    ``prometheus_client`` in multiprocess mode; removed when the server stops,
+    or, after a server killed outright, by the next one to start. Only
+    ``mostrecent`` gauges are used, so a worker that dies leaves nothing to
+    clean up (``mark_process_dead`` concerns the ``live*`` modes) and its
+    counts stay in the totals, as a counter's should.
+    """
+    from .metrics import MULTIPROCESS_ENV
+
+    _remove_orphans()
+    folder = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
+    before = os.environ.get(MULTIPROCESS_ENV)
+    os.environ[MULTIPROCESS_ENV] = folder
+    try:
+        yield folder
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROCESS_ENV, None)
+        else:
+            os.environ[MULTIPROCESS_ENV] = before
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_orphans() -> None:
+    """Remove the metrics folders of servers that are gone (their pid is in the name)."""
+    for folder in Path(tempfile.gettempdir()).glob(METRICS_PREFIX + "*"):
+        pid = folder.name.removeprefix(METRICS_PREFIX).split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass  # alive, another user's
 
 
 def _options(settings: Settings) -> dict[str, Any]:

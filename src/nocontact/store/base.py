@@ -10,6 +10,7 @@ boundaries' meaning, of HTTP or of settings: flags are passed in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -174,6 +175,15 @@ class Store(Protocol):
 
         Until it is called again, a commit raises ``StoreChanged`` (writing
         nothing) if another process wrote in the meantime.
+        """
+        ...
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Hold the database's write lock: no other process commits until it ends.
+
+        For a writer that keeps losing to others (``StoreChanged``): caught up
+        inside, it validates and commits on a state nobody can change. Commits
+        made inside are kept when it ends, also if the body raises after them.
         """
         ...
 

@@ -81,7 +81,9 @@ class PostgresStore:
         self._url = url
         self._psycopg, _ = _psycopg()
         self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # :meth:`exclusive` commits inside it
+        #: The connection holding the session write lock, inside :meth:`exclusive`.
+        self._held: psycopg.Connection[Any] | None = None
         self._revision = self.revision()
 
     @classmethod
@@ -201,7 +203,7 @@ class PostgresStore:
         psycopg = self._psycopg
         for attempt in range(RETRIES):
             try:
-                with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
+                with self._writer() as conn, conn.transaction(), conn.cursor() as cur:
                     cur.execute(
                         "SELECT set_config('application_name', %s, true)", (f"nocontact:{name}",)
                     )
@@ -361,6 +363,41 @@ class PostgresStore:
             raise StoreError(f"PostgreSQL is unavailable: {exc}") from exc
         except type(self)._pool_timeout() as exc:
             raise StoreError(f"PostgreSQL is unavailable: {exc}") from exc
+
+    @contextmanager
+    def _writer(self) -> Iterator[psycopg.Connection[Any]]:
+        """The connection to write on: the one :meth:`exclusive` holds, or any."""
+        if self._held is not None:
+            yield self._held
+        else:
+            with self._connection() as conn:
+                yield conn
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock (session-wide): no other process commits until this ends.
+
+        The commits made inside run on the connection that holds it (each
+        takes the same lock again, which a session holding it always gets).
+        """
+        with self._write_lock:
+            if self._held is not None:
+                yield
+                return
+            with self._connection() as conn:
+                try:
+                    conn.execute("SELECT pg_advisory_lock(%s)", (WRITE_LOCK,))
+                except self._psycopg.Error as exc:
+                    raise StoreError(f"cannot take the write lock: {exc}") from exc
+                self._held = conn
+                try:
+                    yield
+                finally:
+                    self._held = None
+                    try:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (WRITE_LOCK,))
+                    except self._psycopg.Error:
+                        conn.close()  # the pool drops it, and the server the lock
 
     @staticmethod
     def _pool_timeout() -> type[Exception]:

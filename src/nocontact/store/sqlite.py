@@ -233,6 +233,10 @@ def _connect(database: str, *, uri: bool = False) -> sqlite3.Connection:
     return conn
 
 
+class _NothingToWrite(Exception):
+    """Roll back: nothing was left to record (another writer came first)."""
+
+
 class SQLiteStore:
     """The :class:`~nocontact.store.base.Store` protocol over one SQLite file."""
 
@@ -244,7 +248,8 @@ class SQLiteStore:
     ) -> None:
         """Use :meth:`open`; this only wires connections that are ready."""
         self._writer: sqlite3.Connection | None = writer
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # :meth:`exclusive` commits inside it
+        self._held = False  # :meth:`exclusive` holds the file's write lock
         # In memory there is one connection, so reads share the writer's lock.
         self._reader: sqlite3.Connection | None = reader if reader is not None else writer
         self._read_lock = self._write_lock if reader is None else threading.Lock()
@@ -333,21 +338,11 @@ class SQLiteStore:
     ) -> int:
         """Run ``apply`` and append ``events`` under the next revision, in one transaction."""
         started = time.perf_counter()
-        with self._write_lock:
-            conn = self._open(self._writer)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                revision = self._next_revision(conn)
-                apply(conn, revision)
-                conn.executemany(_INSERT_EVENT, _event_rows(revision, events))
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"commit {name!r} failed: {exc}") from exc
-                raise
-            self._revision = revision
+        with self._writing(name) as conn:
+            revision = self._next_revision(conn)
+            apply(conn, revision)
+            conn.executemany(_INSERT_EVENT, _event_rows(revision, events))
+        self._revision = revision
         log.debug(
             "commit %s: revision %d, %d changes, %d events, %.3f ms",
             name,
@@ -358,15 +353,62 @@ class SQLiteStore:
         )
         return revision
 
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the writer connection, committed unless the body
+        raises; inside :meth:`exclusive`, a savepoint of the transaction it holds."""
+        with self._write_lock:
+            conn = self._open(self._writer)
+            held = self._held
+            try:
+                conn.execute("SAVEPOINT write" if held else "BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("RELEASE write" if held else "COMMIT")
+            except BaseException as exc:
+                if held:
+                    conn.execute("ROLLBACK TO write")
+                    conn.execute("RELEASE write")
+                elif conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"commit {name!r} failed: {exc}") from exc
+                raise
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock of the file: no other process commits until this ends.
+
+        The commits made inside are savepoints of the one transaction this
+        holds, committed when it ends (also when the body raises after them).
+        """
+        with self._write_lock:
+            if self._held or self._reader is self._writer:  # nested, or nobody else writes
+                yield
+                return
+            conn = self._open(self._writer)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot take the write lock: {exc}") from exc
+            self._held = True
+            try:
+                yield
+            finally:
+                self._held = False
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise StoreError(f"commit failed: {exc}") from exc
+
     def end_boundaries(
         self, name: str, due: Sequence[tuple[str, float, NewEvent]]
     ) -> tuple[int, list[str]]:
         """Delete the boundaries still stored with the end given, each with its event."""
         ended: list[str] = []
-        with self._write_lock:
-            conn = self._open(self._writer)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+        try:
+            with self._writing(name) as conn:
                 revision = self._next_revision(conn)
                 events = []
                 for boundary_id, ends, event in due:
@@ -377,17 +419,11 @@ class SQLiteStore:
                         ended.append(boundary_id)
                         events.append(event)
                 if not events:  # another writer got there first: nothing to record
-                    conn.execute("ROLLBACK")
-                    return revision - 1, []
+                    raise _NothingToWrite
                 conn.executemany(_INSERT_EVENT, _event_rows(revision, events))
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"commit {name!r} failed: {exc}") from exc
-                raise
-            self._revision = revision
+        except _NothingToWrite:
+            return revision - 1, []
+        self._revision = revision
         return revision, ended
 
     def load(self, *, skip_plain: bool = False) -> Snapshot:
