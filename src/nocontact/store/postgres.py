@@ -356,6 +356,12 @@ class PostgresStore:
                 )
         return True
 
+    @property
+    def listener_pid(self) -> int | None:
+        """The server process of the listening connection, while one listens."""
+        listener = self._listener
+        return listener.pid if listener is not None and listener.listening else None
+
     def _check_pool(self) -> None:
         """After an outage, replace the pool's dead connections before anyone meets them."""
         pool = self._pool
@@ -405,6 +411,12 @@ class PostgresStore:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- helpers -----------------------------------------------------------------
 
