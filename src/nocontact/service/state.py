@@ -26,6 +26,7 @@ waits for a wake (a write by this worker, or a notification from another) or
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from nocontact.core.errors import StoreError
 from nocontact.engine import Engine, EngineConfig
 from nocontact.store.postgres import is_postgres_url
 from nocontact.store.sqlite import default_path
@@ -81,6 +83,8 @@ class Service:
         self._checked = 0.0  # when a read last checked the store for others' writes
         #: The loop to wake from the store's listener thread (the one serving requests).
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue_lock = threading.Lock()
+        self._catch_up_queued = False
         self.engine.store.listen(self._written_elsewhere)
 
     async def write(self, func: Callable[[Engine], T]) -> T:
@@ -96,7 +100,20 @@ class Service:
         self.changed = asyncio.Event()
 
     def _written_elsewhere(self) -> None:
-        """Called by the store's listener thread: another process may have written."""
+        """From the store's listener thread: another process may have written. Catch up
+        now, on the writer thread (one catch-up queued at a time), not at the next read."""
+        with self._queue_lock:
+            if self._catch_up_queued:
+                return
+            self._catch_up_queued = True
+        with suppress(RuntimeError):  # shut down: the service is closing
+            self._writer.submit(self._catch_up)
+
+    def _catch_up(self) -> None:
+        with self._queue_lock:
+            self._catch_up_queued = False  # a notification from here on queues another
+        with suppress(StoreError):  # the next request that needs the store reports it
+            self.engine.refresh()
         loop = self._loop
         if loop is not None:
             with suppress(RuntimeError):  # the loop has closed: nobody waits any more
