@@ -12,11 +12,13 @@ asks the store whether another process (another worker, the CLI) wrote; if so
 the engine applies the events after its revision, so no write is validated
 against an old state and no read answers from one. On SQLite the question is
 one ``PRAGMA data_version``. On PostgreSQL it costs no query: each commit
-notifies the store's channel (``NOTIFY``), and the store's listener thread
-keeps the newest revision heard. While the listener is not connected, or
-after it has connected again (notifications may have been missed), the answer
-is "yes" and the engine catches up by revision; while PostgreSQL cannot be
-reached at all, requests that need the store fail at once with ``503``.
+notifies the store's channel (``NOTIFY``), the store's listener thread keeps
+the newest revision heard, and each notification starts the catch-up at once
+on the writer thread, without waiting for a request. While the listener is not
+connected, or after it has connected again (notifications may have been
+missed), the answer is "yes" and the engine catches up by revision; while
+PostgreSQL cannot be reached at all, requests that need the store fail at once
+with ``503``.
 
 A read with ``min_revision`` beyond the engine's catches up at once, then
 waits for a wake (a write by this worker, or a notification from another) or
