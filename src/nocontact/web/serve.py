@@ -83,7 +83,9 @@ class Dispatch:
                 hooks=self.hooks,
                 routes=self.routes,
             )
-            self._closers = [extend(self.web, Path(service.path)) for extend in self.extensions]
+            # On PostgreSQL, a file beside the default data, as the web content's.
+            companion = service.sidecar("companion.db")
+            self._closers = [extend(self.web, companion) for extend in self.extensions]
         return self.web
 
     def _lifespan_send(self, send: Send) -> Send:
