@@ -114,7 +114,8 @@ class Engine(Commands, ListCommands, InteropReads):
                 return False
             before = self._revision
             self._store.mark_read()
-            return self.catch_up() != before or not force
+            moved = self.catch_up() != before
+            return moved or not force  # unasked, the store said there were writes
 
     def catch_up(self) -> int:
         """Apply every stored event after this engine's revision; return the revision.

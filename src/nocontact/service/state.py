@@ -28,6 +28,7 @@ waits for a wake (a write by this worker, or a notification from another) or
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,7 @@ from nocontact.store.postgres import is_postgres_url
 from nocontact.store.sqlite import default_path
 from nocontact.telephony.attempts import Attempts
 
+from . import logs
 from .auth import KeyStore
 from .metrics import Metrics
 from .problems import edge
@@ -114,8 +116,12 @@ class Service:
     def _catch_up(self) -> None:
         with self._queue_lock:
             self._catch_up_queued = False  # a notification from here on queues another
-        with suppress(StoreError):  # the next request that needs the store reports it
+        try:
             self.engine.refresh()
+        except StoreError:
+            pass  # the next request that needs the store reports it
+        except Exception:
+            logging.getLogger(logs.LOGGER).exception("catching up after a notification failed")
         loop = self._loop
         if loop is not None:
             with suppress(RuntimeError):  # the loop has closed: nobody waits any more
