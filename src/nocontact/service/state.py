@@ -17,7 +17,7 @@ the newest revision heard, and each notification starts the catch-up at once
 on the writer thread, without waiting for a request. While the listener is not
 connected, or after it has connected again (notifications may have been
 missed), the answer is "yes" and the engine catches up by revision; while
-PostgreSQL cannot be reached at all, requests that need the store fail at once
+PostgreSQL cannot be reached at all, requests that need the store fail quickly
 with ``503``.
 
 A read with ``min_revision`` beyond the engine's catches up at once, then

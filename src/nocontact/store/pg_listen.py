@@ -10,8 +10,9 @@ A connection can be lost, and a notification sent while nobody listened is
 never delivered: whenever the listener (re)connects it opens a new *epoch*,
 and the store treats everything before its next full check as unknown (see
 ``PostgresStore.written_elsewhere``). While the listener cannot connect it
-says the database is *down*, so that requests fail at once instead of each
-waiting for a connection; it keeps retrying, with a growing pause.
+says the database is *down*, so that requests wait only briefly for a pooled
+connection instead of the pool's full timeout; it keeps retrying, with a
+growing pause.
 
 Imported only by :mod:`nocontact.store.postgres`, only for a PostgreSQL URL.
 """

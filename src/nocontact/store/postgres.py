@@ -53,6 +53,9 @@ log = logging.getLogger("nocontact.store")
 WRITE_LOCK = 0x6E6F636F6E74
 #: How many times a transaction is tried again after a serialization failure.
 RETRIES = 5
+#: Seconds a request waits for a pooled connection; far less while the server is down.
+POOL_WAIT = 5.0
+DOWN_WAIT = 0.1
 _MAX_REVISION = "SELECT COALESCE(MAX(revision), 0) FROM events"
 _INSERT_EVENT = "INSERT INTO events (revision, seq, at, type, data) VALUES (%s, %s, %s, %s, %s)"
 #: Sent inside each commit's transaction: delivered to listeners when it commits.
@@ -426,10 +429,11 @@ class PostgresStore:
         if pool is None:
             raise StoreError("the store is closed")
         listener = self._listener
-        if listener is not None and listener.down:  # fail at once, not after a timeout
-            raise StoreError("PostgreSQL is unavailable: reconnecting")
+        # While the listener cannot connect either, waiting for the pool is pointless:
+        # take a connection only if one is there (the server may be short of slots only).
+        down = listener is not None and listener.down
         try:
-            with pool.connection(timeout=5) as conn:
+            with pool.connection(timeout=DOWN_WAIT if down else POOL_WAIT) as conn:
                 yield conn
         except self._psycopg.OperationalError as exc:
             raise StoreError(f"PostgreSQL is unavailable: {exc}") from exc
