@@ -483,6 +483,17 @@ def test_an_end_is_written_once_among_stores(backend: Backend) -> None:
         two.close()
 
 
+def test_listen_says_whether_the_store_wakes_its_user(backend: Backend) -> None:
+    """PostgreSQL listens (and closes its listener with the store); SQLite says it cannot,
+    and its users keep asking ``written_elsewhere``."""
+    store = backend.open()
+    try:
+        assert store.listen(lambda: None) is (backend.name == "postgresql")
+    finally:
+        store.close()
+        store.close()
+
+
 def test_postgres_support_is_imported_only_when_used(tmp_path: Path) -> None:
     """Importing nocontact and opening a SQLite engine never imports psycopg."""
     import subprocess

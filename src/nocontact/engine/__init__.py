@@ -100,20 +100,22 @@ class Engine(Commands, ListCommands, InteropReads):
         """Whether another process wrote to the store since this engine read it (cheap)."""
         return self._store.written_elsewhere()
 
-    def refresh(self) -> bool:
+    def refresh(self, *, force: bool = False) -> bool:
         """Catch up with writes another process made to the store; say if there were any.
 
         One cheap check when nothing changed (a server asks once per request);
         otherwise the events after this engine's revision are applied to the
         index (see ``projection``), never a rebuild, unless one of them is a
-        bulk import. Writes catch up by themselves.
+        bulk import. Writes catch up by themselves. With ``force`` the check is
+        skipped: the caller knows of a newer revision than this engine has.
         """
         with self._lock:
-            if not self._store.written_elsewhere():
+            if not force and not self._store.written_elsewhere():
                 return False
+            before = self._revision
             self._store.mark_read()
-            self.catch_up()
-            return True
+            moved = self.catch_up() != before
+            return moved or not force  # unasked, the store said there were writes
 
     def catch_up(self) -> int:
         """Apply every stored event after this engine's revision; return the revision.

@@ -4,37 +4,55 @@ Reads run on the event loop straight from the engine's in-memory index, except
 large ones (a batch, a feed or an audience of more than :data:`LARGE` entries),
 which run on a small pool of reader threads (``read_threads``) so that one
 request never holds the loop (and every other request, health checks included)
-for long. Writes
-run one at a time on a single writer thread (SQLite has one writer, and a
-write waits for its commit to reach the disk). Before every write, and for a
-read (at most once a millisecond), the store is checked (one cheap
-``PRAGMA data_version`` on SQLite, one index lookup on PostgreSQL) for writes
-made elsewhere (another worker, the CLI); if there are any, the engine applies
-the events after its revision, so no write is validated against an old state
-and no read answers from one.
+for long. Writes run one at a time on a single writer thread (SQLite has one
+writer, and a write waits for its commit to reach the disk).
+
+Before every write, and for a read (at most once a millisecond), the worker
+asks the store whether another process (another worker, the CLI) wrote; if so
+the engine applies the events after its revision, so no write is validated
+against an old state and no read answers from one. On SQLite the question is
+one ``PRAGMA data_version``. On PostgreSQL it costs no query: each commit
+notifies the store's channel (``NOTIFY``), the store's listener thread keeps
+the newest revision heard, and each notification starts the catch-up at once
+on the writer thread, without waiting for a request. While the listener is not
+connected, or after it has connected again (notifications may have been
+missed), the answer is "yes" and the engine catches up by revision; while
+PostgreSQL cannot be reached at all, requests that need the store fail quickly
+with ``503``.
+
+A read with ``min_revision`` beyond the engine's catches up at once, then
+waits for a wake (a write by this worker, or a notification from another) or
+:data:`POLL_SECONDS`, whichever comes first, up to ``revision_wait``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from nocontact.core.errors import StoreError
 from nocontact.engine import Engine, EngineConfig
 from nocontact.store.postgres import is_postgres_url
 from nocontact.store.sqlite import default_path
 from nocontact.telephony.attempts import Attempts
 
+from . import logs
 from .auth import KeyStore
 from .metrics import Metrics
 from .problems import edge
 from .settings import Settings
 
 T = TypeVar("T")
+#: The longest a ``min_revision`` read waits for a wake before it looks again.
 POLL_SECONDS = 0.05
 #: How often a read checks the store for other processes' writes, in seconds.
 CHECK_EVERY = 0.001
@@ -63,18 +81,51 @@ class Service:
         self._readers = ThreadPoolExecutor(
             max_workers=settings.read_threads, thread_name_prefix="nocontact-reader"
         )
+        #: Set (then replaced) on each write of this worker, and, on PostgreSQL, of others.
         self.changed = asyncio.Event()
         self._closed = False
         self._checked = 0.0  # when a read last checked the store for others' writes
+        #: The loop to wake from the store's listener thread (the one serving requests).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue_lock = threading.Lock()
+        self._catch_up_queued = False
+        self.engine.store.listen(self._written_elsewhere)
 
     async def write(self, func: Callable[[Engine], T]) -> T:
         """Run one write on the writer thread (the engine catches up with other writers)."""
-        result = await asyncio.get_running_loop().run_in_executor(
-            self._writer, lambda: func(self.engine)
-        )
+        self._loop = loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(self._writer, lambda: func(self.engine))
+        self._wake()
+        return result
+
+    def _wake(self) -> None:
+        """Wake whatever waits for a write (feeds, ``min_revision`` reads); on the loop."""
         self.changed.set()
         self.changed = asyncio.Event()
-        return result
+
+    def _written_elsewhere(self) -> None:
+        """From the store's listener thread: another process may have written. Catch up
+        now, on the writer thread (one catch-up queued at a time), not at the next read."""
+        with self._queue_lock:
+            if self._catch_up_queued:
+                return
+            self._catch_up_queued = True
+        with suppress(RuntimeError):  # shut down: the service is closing
+            self._writer.submit(self._catch_up)
+
+    def _catch_up(self) -> None:
+        with self._queue_lock:
+            self._catch_up_queued = False  # a notification from here on queues another
+        try:
+            self.engine.refresh()
+        except StoreError:
+            pass  # the next request that needs the store reports it
+        except Exception:
+            logging.getLogger(logs.LOGGER).exception("catching up after a notification failed")
+        loop = self._loop
+        if loop is not None:
+            with suppress(RuntimeError):  # the loop has closed: nobody waits any more
+                loop.call_soon_threadsafe(self._wake)
 
     async def read(self, size: int, func: Callable[[], T]) -> T:
         """Run a read of ``size`` entries: on the loop when small, on a reader thread when
@@ -97,10 +148,10 @@ class Service:
         """The engine, caught up with writes made elsewhere, and at least at ``min_revision``.
 
         At most once a millisecond, one cheap check of the store; only when
-        another process wrote does the engine reload, on the writer thread.
+        another process wrote does the engine catch up, on the writer thread.
         """
         engine = self.engine
-        loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
         now = time.monotonic()
         if now - self._checked >= CHECK_EVERY:  # the check costs a few µs: not per request
             self._checked = now
@@ -110,10 +161,13 @@ class Service:
             return engine
         deadline = time.monotonic() + self.settings.revision_wait
         while True:
-            await loop.run_in_executor(self._writer, engine.refresh)
+            changed = self.changed  # taken before looking: a wake meanwhile is not lost
+            # The caller saw ``min_revision`` committed: look without asking first.
+            await loop.run_in_executor(self._writer, partial(engine.refresh, force=True))
             if engine.revision >= min_revision:
                 return engine
-            if time.monotonic() >= deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise edge(
                     "revision_not_reached",
                     f"this server is at revision {engine.revision}, not yet {min_revision};"
@@ -121,7 +175,8 @@ class Service:
                     field="min_revision",
                     retry_after="1",
                 )
-            await asyncio.sleep(POLL_SECONDS)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), min(POLL_SECONDS, left))
 
     def close(self) -> None:
         """Finish the write in flight, then close the store; idempotent."""

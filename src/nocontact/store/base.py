@@ -170,6 +170,16 @@ class Store(Protocol):
         """Whether another process wrote since ``mark_read`` (a cheap check)."""
         ...
 
+    def listen(self, wake: Callable[[], None]) -> bool:
+        """Have ``wake`` called, from another thread, whenever another process may
+        have written; say whether this store can.
+
+        A store that can (PostgreSQL: ``LISTEN``) also answers ``written_elsewhere``
+        without a query from then on. One that cannot (SQLite) returns False: its
+        callers keep asking ``written_elsewhere``, which is cheap there.
+        """
+        ...
+
     def mark_read(self) -> None:
         """The caller is about to read the whole store: count writes from here.
 

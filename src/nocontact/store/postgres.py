@@ -9,6 +9,11 @@ in commit order and a reader never sees revision ``n + 1`` before ``n``. A
 serialization failure or deadlock is retried inside the store; a lost
 connection surfaces as :class:`~nocontact.core.errors.StoreError`.
 
+Each commit also notifies the store's channel (one per schema) of its
+revision. A store asked to :meth:`~PostgresStore.listen` keeps a
+:class:`~nocontact.store.pg_listen.Listener` on that channel: from then on
+``written_elsewhere`` costs no query while the listener is connected.
+
 Only this module imports psycopg, and only when a PostgreSQL URL is opened.
 """
 
@@ -26,6 +31,7 @@ from nocontact.core.errors import StoreChanged, StoreError
 from nocontact.core.model import Event
 from nocontact.store.base import REVISION, TABLES, ApiKeyRow, Change, NewEvent, Put, Snapshot
 from nocontact.store.dialect import POSTGRES
+from nocontact.store.pg_listen import Listener, channel_for
 from nocontact.store.sqlite import (
     _REVOKE_KEY,
     _SELECT_KEYS,
@@ -47,8 +53,13 @@ log = logging.getLogger("nocontact.store")
 WRITE_LOCK = 0x6E6F636F6E74
 #: How many times a transaction is tried again after a serialization failure.
 RETRIES = 5
+#: Seconds a request waits for a pooled connection; far less while the server is down.
+POOL_WAIT = 5.0
+DOWN_WAIT = 0.1
 _MAX_REVISION = "SELECT COALESCE(MAX(revision), 0) FROM events"
 _INSERT_EVENT = "INSERT INTO events (revision, seq, at, type, data) VALUES (%s, %s, %s, %s, %s)"
+#: Sent inside each commit's transaction: delivered to listeners when it commits.
+_NOTIFY = "SELECT pg_notify(%s, %s)"
 #: The transaction's name, seen in ``pg_stat_activity`` while it runs.
 _NAME_TRANSACTION = "SELECT set_config('application_name', %s, true)"
 _END_BOUNDARY = "DELETE FROM boundaries WHERE id = %s AND ends = %s"
@@ -81,10 +92,22 @@ class PostgresStore:
         self._url = url
         self._psycopg, _ = _psycopg()
         self._lock = threading.Lock()
+<<<<<<< HEAD
         self._write_lock = threading.RLock()  # :meth:`exclusive` commits inside it
         #: The connection holding the session write lock, inside :meth:`exclusive`.
         self._held: psycopg.Connection[Any] | None = None
+=======
+        self._write_lock = threading.Lock()
+        self._listener: Listener | None = None
+        #: The listener's epoch when ``mark_read`` last read the newest revision.
+        self._read_epoch = 0
+>>>>>>> notify
         self._revision = self.revision()
+        with self._reading() as cur:
+            cur.execute("SELECT COALESCE(current_schema(), 'public')")
+            row = cur.fetchone()
+        #: Where commits announce their revision (see ``listen``).
+        self.channel = channel_for(str(row[0]) if row else "public")
 
     @classmethod
     def open(cls, url: str, *, pool_size: int = 4) -> PostgresStore:
@@ -211,12 +234,15 @@ class PostgresStore:
                     newest = _int(cur, _MAX_REVISION)
                     with self._lock:
                         if check and newest != self._revision:
+                            if self._listener is not None:  # so the next check says so
+                                self._listener.heard(newest)
                             raise StoreChanged("another writer changed the store since it was read")
                     revision = newest + 1
                     events = apply(cur, revision)
                     if not events:
                         raise _NothingToWrite
                     cur.executemany(_INSERT_EVENT, _event_rows(revision, events))
+                    cur.execute(_NOTIFY, (self.channel, str(revision)))
                 break
             except _NothingToWrite:
                 return newest, False
@@ -302,15 +328,58 @@ class PostgresStore:
             return _int(cur, _MAX_REVISION)
 
     def written_elsewhere(self) -> bool:
-        """Whether the log has a revision this store has not seen (one index lookup)."""
-        newest = self.revision()
+        """Whether the log has a revision this store has not seen.
+
+        With a listener: no query. A notification newer than what this store
+        read means yes; so does a listener that is not connected, or that
+        connected again since ``mark_read`` (notifications may have been
+        missed: the caller catches up by revision). Without one: one index
+        lookup of the newest revision.
+        """
+        listener = self._listener
+        if listener is None:
+            newest = self.revision()
+            with self._lock:
+                return newest != self._revision
         with self._lock:
-            return newest != self._revision
+            if not listener.listening or listener.epoch != self._read_epoch:
+                return True
+            return listener.notified > self._revision
 
     def mark_read(self) -> None:
+        listener = self._listener
+        epoch = listener.epoch if listener is not None else 0  # before the read, not after
         newest = self.revision()
         with self._lock:
             self._revision = newest
+            self._read_epoch = epoch
+
+    def listen(self, wake: Callable[[], None]) -> bool:
+        """Start this store's listener (once); it calls ``wake`` from its thread."""
+        with self._lock:
+            if self._pool is None:
+                raise StoreError("the store is closed")
+            if self._listener is None:
+                self._listener = Listener(
+                    self._url, self.channel, wake=wake, reconnected=self._check_pool
+                )
+        return True
+
+    @property
+    def listener_pid(self) -> int | None:
+        """The server process of the listening connection, while one listens."""
+        listener = self._listener
+        return listener.pid if listener is not None and listener.listening else None
+
+    def _check_pool(self) -> None:
+        """After an outage, replace the pool's dead connections before anyone meets them."""
+        pool = self._pool
+        if pool is None:
+            return
+        try:
+            pool.check()
+        except Exception as exc:  # the next request reports it as a problem
+            log.warning("checking the pool's connections failed: %s", exc)
 
     def secret(self, name: str) -> bytes:
         with self._reading() as cur:
@@ -345,9 +414,18 @@ class PostgresStore:
             raise StoreError(f"writing an API key failed: {exc}") from exc
 
     def close(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- helpers -----------------------------------------------------------------
 
@@ -356,8 +434,12 @@ class PostgresStore:
         pool = self._pool
         if pool is None:
             raise StoreError("the store is closed")
+        listener = self._listener
+        # While the listener cannot connect either, waiting for the pool is pointless:
+        # take a connection only if one is there (the server may be short of slots only).
+        down = listener is not None and listener.down
         try:
-            with pool.connection(timeout=5) as conn:
+            with pool.connection(timeout=DOWN_WAIT if down else POOL_WAIT) as conn:
                 yield conn
         except self._psycopg.OperationalError as exc:
             raise StoreError(f"PostgreSQL is unavailable: {exc}") from exc

@@ -613,6 +613,10 @@ class SQLiteStore:
         finally:
             self._write_lock.release()
 
+    def listen(self, wake: Callable[[], None]) -> bool:
+        """SQLite sends no notifications: ``written_elsewhere`` (one pragma) is the way."""
+        return False
+
     def mark_read(self) -> None:
         """Call before reading the whole store: writes seen from here on are new."""
         with self._write_lock:
