@@ -155,11 +155,19 @@ def _measure_store(
             with _database(postgres, folder) as db:
                 pairs = [(f"wa{i}", f"wb{i}") for i in range(2 * o.samples)]
                 key = seed(db, "admin", [p for pair in pairs for p in pair])
-                with steps(f"{name}: write to enforcement", 2 * o.samples) as advance:
-                    _latency(found, db, key, pairs, env, advance)
-                for workers in (1, 2):
-                    with steps(f"{name}: decisions/s, {workers} worker(s)", 1):
-                        found.throughput[workers] = _throughput(db, key, workers, env, o.seconds)
+                # A serves the latency's writes, then the 1-worker figures on its own.
+                with serving(db, 1, env) as (_, port_a):
+                    with (
+                        serving(db, 1, env) as (_, port_b),
+                        steps(f"{name}: write to enforcement", 2 * o.samples) as advance,
+                    ):
+                        found.polled, found.waited, found.missed = _latency(
+                            port_a, port_b, key, pairs, advance
+                        )
+                    with steps(f"{name}: decisions/s, 1 worker", 1):
+                        found.throughput[1] = _throughput(port_a, key, o.seconds)
+                with serving(db, 2, env) as (_, port), steps(f"{name}: decisions/s, 2 workers", 1):
+                    found.throughput[2] = _throughput(port, key, o.seconds)
         except Unreachable as why:
             found.skipped = str(why)
     return found
@@ -212,33 +220,28 @@ class _Client:
 
 
 def _latency(
-    found: StoreResults,
-    db: str,
-    key: str,
-    pairs: list[tuple[str, str]],
-    env: dict[str, str],
-    advance: Advance,
-) -> None:
-    """Blocks written on A, enforced on B: polled for half the pairs, waited for the rest."""
-    with serving(db, 1, env) as (_, port_a), serving(db, 1, env) as (_, port_b):
-        a, b = _Client(port_a, key), _Client(port_b, key)
-        try:
-            half = len(pairs) // 2
-            polled, waited = [], []
-            for owner, target in pairs[:half]:
-                took = _write_then_poll(a, b, owner, target)
-                found.missed += took is None
-                polled.append(POLL_LIMIT_S if took is None else took)
-                advance(1)
-            for owner, target in pairs[half:]:
-                took, enforced = _write_then_wait(a, b, owner, target)
-                found.missed += not enforced
-                waited.append(took)
-                advance(1)
-        finally:
-            a.close()
-            b.close()
-    found.polled, found.waited = Spread.of(polled), Spread.of(waited)
+    port_a: int, port_b: int, key: str, pairs: list[tuple[str, str]], advance: Advance
+) -> tuple[Spread, Spread, int]:
+    """Blocks written on A, enforced on B: polled for half the pairs, waited for the rest.
+    Returns both spreads and how many writes B never enforced."""
+    a, b = _Client(port_a, key), _Client(port_b, key)
+    polled, waited, missed = [], [], 0
+    half = len(pairs) // 2
+    try:
+        for owner, target in pairs[:half]:
+            took = _write_then_poll(a, b, owner, target)
+            missed += took is None
+            polled.append(POLL_LIMIT_S if took is None else took)
+            advance(1)
+        for owner, target in pairs[half:]:
+            took, enforced = _write_then_wait(a, b, owner, target)
+            missed += not enforced
+            waited.append(took)
+            advance(1)
+    finally:
+        a.close()
+        b.close()
+    return Spread.of(polled), Spread.of(waited), missed
 
 
 def _block(a: _Client, owner: str, target: str) -> tuple[float, object]:
@@ -272,12 +275,11 @@ def _write_then_wait(a: _Client, b: _Client, owner: str, target: str) -> tuple[f
     return took, status == 200 and decided["outcome"] != "deliver"
 
 
-def _throughput(db: str, key: str, workers: int, env: dict[str, str], seconds: float) -> Throughput:
+def _throughput(port: int, key: str, seconds: float) -> Throughput:
     singles, batch = workload(key)
-    with serving(db, workers, env) as (_, port):
-        warm_up(port, singles, batch, min(1.0, seconds / 5))
-        single = closed_rounds(port, singles, SINGLE_CONNECTIONS, seconds)
-        batches = closed_rounds(port, batch, BATCH_CONNECTIONS, seconds)
+    warm_up(port, singles, batch, min(1.0, seconds / 5))
+    single = closed_rounds(port, singles, SINGLE_CONNECTIONS, seconds)
+    batches = closed_rounds(port, batch, BATCH_CONNECTIONS, seconds)
     return Throughput(
         median([r.rate for r in single]), median([r.rate * BATCH_SIZE for r in batches])
     )
@@ -359,6 +361,10 @@ def _rate_cell(s: StoreResults, workers: int, rate: Callable[[Throughput], float
     return f"{value:,.0f} ({value / rate(s.throughput[1]):.2f}×)"
 
 
+def _workers(n: int) -> str:
+    return "1 worker" if n == 1 else f"{n} workers"
+
+
 def _store_rows(stores: list[StoreResults]) -> list[list[str]]:
     single, batch = (lambda t: t.single_rps), (lambda t: t.batch_decisions_per_s)
     target = f"p99 < {LATENCY_TARGET_MS:g} ms"
@@ -372,10 +378,10 @@ def _store_rows(stores: list[StoreResults]) -> list[list[str]]:
          "0"],
     ]  # fmt: skip
     for workers in (1, 2):
-        rows.append([f"single `decide`, requests/s, {workers} worker(s)",
+        rows.append([f"single `decide`, requests/s, {_workers(workers)}",
                      *(_rate_cell(s, workers, single) for s in stores), ""])  # fmt: skip
     for workers in (1, 2):
-        rows.append([f"`decide/batch` of {BATCH_SIZE:,}, decisions/s, {workers} worker(s)",
+        rows.append([f"`decide/batch` of {BATCH_SIZE:,}, decisions/s, {_workers(workers)}",
                      *(_rate_cell(s, workers, batch) for s in stores), ""])  # fmt: skip
     return rows
 
@@ -401,8 +407,12 @@ def markdown(r: WorkersResults) -> str:
     skipped = "".join(f"\n{s.store} was not measured: {s.skipped}\n" for s in r.stores if s.skipped)
     return f"""## Many workers
 
-`{r.command}`: servers and load generator on the same 2-core machine over
-127.0.0.1, on a SQLite file and on PostgreSQL (a schema of its own, dropped after).
+```
+{r.command}
+```
+
+Servers and load generator on the same 2-core machine over 127.0.0.1, on a SQLite
+file and on PostgreSQL (a schema of its own, dropped after).
 
 *Write to enforcement*: two `nocontact serve` processes of one worker each, A and
 B, on the same database (what `--workers 2` is, from the store's side; it lets one
