@@ -127,10 +127,12 @@ def run(
 ) -> WorkersResults:
     """Measure both stores, then the write stall. ``step(title, total)`` shows progress."""
     steps = step or _no_progress
-    stores = [
-        _measure_store("SQLite", None, options, steps),
-        _measure_store("PostgreSQL", options.postgres or "", options, steps),
-    ]
+    postgres = (
+        _measure_store("PostgreSQL", options.postgres, options, steps)
+        if options.postgres
+        else StoreResults("PostgreSQL", skipped="no PostgreSQL URL given")
+    )
+    stores = [_measure_store("SQLite", None, options, steps), postgres]
     with steps(f"write stall at {options.stall_boundaries:,} boundaries", 3) as advance:
         stall = longest_write_stall(options.stall_boundaries, options.stall_writes, advance)
     return WorkersResults(options, stores, stall, command)
@@ -141,12 +143,8 @@ def _no_progress(title: str, total: int) -> Iterator[Advance]:
     yield lambda n: None
 
 
-def _measure_store(
-    name: str,
-    postgres: str | None,
-    o: WorkersOptions,
-    steps: Step,
-) -> StoreResults:
+def _measure_store(name: str, postgres: str | None, o: WorkersOptions, steps: Step) -> StoreResults:
+    """Every figure but the stall, on a new SQLite file or (``postgres``) a new schema."""
     found = StoreResults(name)
     with tempfile.TemporaryDirectory(prefix="nocontact-bench-workers-") as folder:
         # On PostgreSQL the servers keep a small SQLite file in the data folder: this one.
@@ -183,8 +181,6 @@ def _database(postgres: str | None, folder: str) -> Iterator[str]:
     if postgres is None:
         yield str(Path(folder) / "workers.db")
         return
-    if not postgres:
-        raise Unreachable("no PostgreSQL server given")
     try:
         import psycopg
     except ImportError:
