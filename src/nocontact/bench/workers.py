@@ -38,6 +38,7 @@ from . import sections
 from .http import (
     BATCH_CONNECTIONS,
     BATCH_SIZE,
+    ROUNDS,
     SINGLE_CONNECTIONS,
     closed_rounds,
     median,
@@ -417,11 +418,11 @@ is asked `decide` for that pair until it enforces it (*polled*: {o.samples} writ
 or, for another {o.samples} pairs, once with the revision the write returned
 (`min_revision`: the read waits until B has applied it). Each write is a new pair.
 
-*Decisions per second*: `nocontact serve --workers 1`, then `--workers 2`, the same
-closed loops as the HTTP section ({SINGLE_CONNECTIONS} connections for single
-decides, {BATCH_CONNECTIONS} for batches; median of rounds over {o.seconds:g} s). The
-load generator needs a core of its own, so two workers share what is left: their
-gain here understates what they give on a machine with cores to spare.
+*Decisions per second*: `nocontact serve --workers 1`, then `--workers 2`, with the
+closed loops of the HTTP section: {SINGLE_CONNECTIONS} connections for single decides,
+{BATCH_CONNECTIONS} for batches, the median of {ROUNDS} rounds of {o.seconds / ROUNDS:g} s. The load
+generator needs a core of its own, so two workers share what is left: their gain
+here understates what they give on a machine with cores to spare.
 {skipped}
 {stores}
 
