@@ -191,7 +191,7 @@ def _database(postgres: str | None, folder: str) -> Iterator[str]:
         with psycopg.connect(postgres, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f"CREATE SCHEMA {schema}")
     except psycopg.Error as error:
-        raise Unreachable(f"PostgreSQL unreachable: {str(error).strip()}") from None
+        raise Unreachable("PostgreSQL unreachable: " + " ".join(str(error).split())) from None
     separator = "&" if "?" in postgres else "?"
     try:
         yield f"{postgres}{separator}options=-csearch_path%3D{schema}"
