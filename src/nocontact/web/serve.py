@@ -83,7 +83,8 @@ class Dispatch:
                 hooks=self.hooks,
                 routes=self.routes,
             )
-            self._closers = [extend(self.web, Path(service.path)) for extend in self.extensions]
+            companion = service.sidecar("companion.db")  # on PostgreSQL, beside the data
+            self._closers = [extend(self.web, companion) for extend in self.extensions]
         return self.web
 
     def _lifespan_send(self, send: Send) -> Send:
