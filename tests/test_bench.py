@@ -275,3 +275,69 @@ def test_lists_bench_small_run_agrees_and_reports() -> None:
     assert found.bytes_many - found.bytes_one < 147 * 2_000
     text = markdown(found, "nocontact bench --lists")
     assert "## Shared lists at scale" in text and "`visible_ids`" in text
+
+
+def test_workers_bench_tiny_run_reports_every_figure(tmp_path: Path) -> None:
+    """``bench --workers`` at a tiny size: both stores measured (or PostgreSQL's reason
+    given), every latency, rate and stall figure positive, targets judged, section written."""
+    from nocontact.bench import workers
+
+    from .pg import SERVER
+
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text("# Benchmarks\n\n" + HTTP_SECTION)
+    tiny = ["--samples", "5", "--http-seconds", "0.5", "--stall-boundaries", "1000"]
+    result = CliRunner(env={"NOCONTACT_BENCH_POSTGRES": SERVER, "NOCONTACT_DB": None}).invoke(
+        main, ["bench", "--workers", *tiny, "--out", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.startswith("# Benchmarks\n\n" + HTTP_SECTION + "\n<!-- bench-workers:start -->")
+    assert "## Many workers" in text and "nocontact bench --workers --samples 5" in text
+    header = re.search(r"^\| figure \| SQLite \| PostgreSQL \| target \|$", text, re.M)
+    assert header, text
+    postgres_down = "PostgreSQL was not measured" in text
+    for row in re.findall(r"^\| write on A to enforcement.*$", text, re.M):
+        cells = row.split(" | ")[1:3]
+        for cell in cells[:1] if postgres_down else cells:
+            p50, p99, longest = (float(x) for x in cell.split(" ms")[0].split(" / "))
+            assert 0 < p50 <= p99 <= longest
+            assert cell.endswith(("(met)", "(**missed**)"))
+    rates = re.findall(r"^\| (?:single `decide`|`decide/batch`).* workers? \| ([\d,]+)", text, re.M)
+    assert len(rates) == 4 and all(int(r.replace(",", "")) > 0 for r in rates)
+    stall = re.search(
+        r"^\| \d+ single writes at 1,000 boundaries.*\| ([\d.]+) / ([\d.]+) / ([\d.]+) ms",
+        text,
+        re.M,
+    )
+    assert stall and 0 < float(stall[1]) <= float(stall[3])
+    assert "| not judged |" in text  # the stall target is set at 10 M boundaries
+    if postgres_down:
+        pytest.skip("PostgreSQL: " + text.split("PostgreSQL was not measured: ")[1].split("\n")[0])
+    assert workers.SECTION in text
+
+
+def test_workers_targets_follow_the_figures() -> None:
+    """The many-workers verdicts come from the measured values; an unreachable
+    PostgreSQL is reported with its reason."""
+    from nocontact.bench import workers
+
+    def results(p99_ms: float, stall_ms: float, n: int) -> str:
+        spread = workers.Spread(1.0, p99_ms, p99_ms + 1, 10)
+        sqlite = workers.StoreResults(
+            "SQLite", polled=spread, waited=spread,
+            throughput={1: workers.Throughput(100.0, 1e6), 2: workers.Throughput(150.0, 1.5e6)},
+        )  # fmt: skip
+        down = workers.StoreResults("PostgreSQL", skipped="PostgreSQL unreachable: refused")
+        stall = {"boundaries": float(n), "writes": 10.0, "p50_ms": 1.0, "p99_ms": stall_ms,
+                 "max_ms": stall_ms}  # fmt: skip
+        found = workers.WorkersResults(workers.WorkersOptions(), [sqlite, down], stall, "cmd")
+        return workers.markdown(found)
+
+    good = results(10.0, 5.0, workers.STALL_BOUNDARIES)
+    assert "1.00 / 10.00 / 11.00 ms (met)" in good and "150 (1.50×)" in good
+    assert "| 1.00 / 5.00 / 5.00 ms | max < 20 ms (at 10,000,000 boundaries) | met |" in good
+    assert "PostgreSQL was not measured: PostgreSQL unreachable: refused" in good
+    bad = results(60.0, 25.0, workers.STALL_BOUNDARIES)
+    assert "(**missed**)" in bad and bad.rstrip().endswith("| **missed** |")
+    assert results(10.0, 25.0, 1000).rstrip().endswith("| not judged |")

@@ -38,6 +38,8 @@ from .core.model import (
 from .engine import Engine, EngineConfig, Person
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .client import Client
     from .service.schemas import BoundaryOut, DecisionOut, PersonOut
 
@@ -926,6 +928,8 @@ BENCH_APPROACHES = ("dict", "sqlite", "postgres", "redis", "numpy")
 BENCH_POSTGRES = "host=127.0.0.1 dbname=test user=postgres"
 BENCH_REDIS = "redis://127.0.0.1:6379/15"
 BENCH_RESULTS = "bench-results"
+WORKERS_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+WORKERS_POSTGRES_ENV = "NOCONTACT_BENCH_POSTGRES"
 
 
 @main.command(
@@ -940,6 +944,8 @@ Examples:
   nocontact bench --lists                                # shared lists: 3 x 50,000 members
   nocontact bench --write-docs                           # update BENCHMARKS.md, docs/bench.png
   nocontact bench --sip                                  # a SIP proxy asking
+  nocontact bench --workers --stall-boundaries 1000000   # many workers: a quicker run
+  nocontact --db postgresql://me@db/bench bench --workers  # another PostgreSQL
 """
 )
 @click.option(
@@ -960,11 +966,36 @@ Examples:
     help="Measure the web app's feed page instead (10,000 blocks, 1,000 follows, 50 posts).",
 )
 @click.option(
+    "--workers",
+    "many_workers",
+    is_flag=True,
+    help="Measure many workers instead, on SQLite and on PostgreSQL: the time from a write"
+    " acknowledged by one worker to its enforcement by another (p50, p99), decisions/s with"
+    " 1 and 2 workers, and the longest write stall. PostgreSQL: --db if it is a postgresql://"
+    f" URL, else ${WORKERS_POSTGRES_ENV}, else {WORKERS_POSTGRES} (a schema of its own,"
+    " dropped after; rows say why when it cannot be reached).",
+)
+@click.option(
+    "--samples",
+    type=click.IntRange(min=2),
+    default=200,
+    show_default=True,
+    help="With --workers: blocks written per store for each write-to-enforcement figure.",
+)
+@click.option(
+    "--stall-boundaries",
+    type=click.IntRange(min=1),
+    default=10_000_000,
+    show_default=True,
+    help="With --workers: boundaries in the engine whose longest write stall is measured"
+    " (the target is set at 10 M; fewer for a quick run).",
+)
+@click.option(
     "--http-seconds",
     type=click.FloatRange(min=0.5),
     default=5.0,
     show_default=True,
-    help="With --http: how long each measurement runs.",
+    help="With --http or --workers: how long each throughput measurement runs.",
 )
 @click.option(
     "--sip",
@@ -1043,6 +1074,9 @@ def bench(
     lists_only: bool,
     http: bool,
     app_page: bool,
+    many_workers: bool,
+    samples: int,
+    stall_boundaries: int,
     http_seconds: float,
     sip: bool,
     sip_rate: int,
@@ -1125,6 +1159,10 @@ def bench(
         click.echo(f"wrote the SIP section of {out_path}")
         return
 
+    if many_workers:
+        _bench_workers(state, out_path, samples, stall_boundaries, http_seconds)
+        return
+
     if http:
         from .bench import http as bench_http
         from .bench import sections
@@ -1174,6 +1212,40 @@ def bench(
     console.print(f"wrote {out_path}" + ("" if why else f" and {plot_path}"))
     if not results.passed:
         console.print("[bold red]some answers differ from the reference: see the report")
+        sys.exit(1)
+
+
+def _bench_workers(
+    state: State, out_path: Path, samples: int, stall_boundaries: int, seconds: float
+) -> None:
+    """``nocontact bench --workers``: measure, write the section, exit 1 if a write was
+    never enforced by the other worker."""
+    import os
+    import shlex
+
+    from rich.console import Console
+
+    from .bench import sections, workers
+    from .bench.runner import Bars, progress_bars
+    from .store.postgres import is_postgres_url
+
+    if state.db and is_postgres_url(state.db):
+        postgres = state.db
+    else:
+        postgres = os.environ.get(WORKERS_POSTGRES_ENV) or WORKERS_POSTGRES
+    parts = ["nocontact", "bench", "--workers", "--samples", str(samples)]
+    parts += ["--stall-boundaries", str(stall_boundaries), "--http-seconds", str(seconds)]
+    options = workers.WorkersOptions(
+        samples=samples, seconds=seconds, stall_boundaries=stall_boundaries, postgres=postgres
+    )
+    console = Console()
+    with progress_bars(console) as progress:
+        found = workers.run(options, shlex.join(parts), Bars(progress).step)
+    text = workers.markdown(found)
+    sections.write(out_path, workers.SECTION, text)
+    click.echo(text)
+    click.echo(f"wrote the many-workers section of {out_path}")
+    if any(s.missed for s in found.stores):
         sys.exit(1)
 
 

@@ -10,6 +10,8 @@ The modules, in the order a run uses them:
 - ``runner``: one run, with progress bars;
 - ``report``: the on-screen table, ``BENCHMARKS.md`` and the plot;
 - ``http``: ``nocontact bench --http``, the service measured through real HTTP;
+- ``workers``: ``nocontact bench --workers``, many workers on SQLite and PostgreSQL, and
+  the longest write stall;
 - ``sections``: the named sections of ``BENCHMARKS.md``, so that ``nocontact bench`` and
   ``nocontact bench --http`` each replace only their own.
 

@@ -24,20 +24,25 @@ puts in place of the old one, keeping the others.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
+
+from . import sections
 
 T = TypeVar("T")
 
@@ -267,114 +272,153 @@ def _loop_run(coro: Coroutine[Any, Any, T]) -> T:
         return runner.run(coro)
 
 
-def _median(values: list[float]) -> float:
+def median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2] if ordered else 0.0
 
 
 def _cpu_ms(rounds: list[_Round]) -> float | None:
     spent = [r.cpu / r.count * 1000 for r in rounds if r.cpu is not None and r.count]
-    return _median(spent) if spent else None
+    return median(spent) if spent else None
 
 
-def _seed(path: str) -> str:
+def seed(db: str, scope: str = "decide", extra: Sequence[str] = ()) -> str:
+    """:data:`PEOPLE` people (``p0``...) and :data:`BOUNDARIES` plain boundaries among them,
+    then the ``extra`` people, all through the bulk path; returns a key of ``scope``."""
     from nocontact.engine import Engine
     from nocontact.service.auth import KeyStore
 
     rng = random.Random(42)
-    with Engine.open(path) as engine:
-        for i in range(PEOPLE):
-            engine.add_person(f"p{i}")
-        kinds = ["block", "mute", "restrict", "break"]
-        for _ in range(BOUNDARIES):
-            a, b = rng.sample(range(PEOPLE), 2)
-            engine.set_boundary(f"p{a}", f"p{b}", rng.choice(kinds))
-    keys = KeyStore(path)
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < BOUNDARIES:
+        a, b = rng.sample(range(PEOPLE), 2)
+        pairs.add((a, b))
+    owners, targets = zip(*sorted(pairs), strict=True)
+    kinds = [rng.randrange(4) for _ in pairs]  # block, mute, restrict, break
+    with Engine.open(db) as engine:
+        engine.bulk_import([*(f"p{i}" for i in range(PEOPLE)), *extra], owners, targets, kinds)
+    keys = KeyStore(db)
     try:
-        return keys.create("bench", "decide")[1]
+        return keys.create("bench", scope)[1]
     finally:
         keys.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def run(seconds: float = 5.0, command: str = "nocontact bench --http") -> HttpResults:
-    folder = tempfile.mkdtemp(prefix="nocontact-bench-http-")
-    try:
-        return _run(str(Path(folder) / "bench.db"), seconds, command)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _run(path: str, seconds: float, command: str) -> HttpResults:
-    key = _seed(path)
-    port = _free_port()
+@contextmanager
+def serving(
+    db: str, workers: int = 1, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[int, int]]:
+    """``nocontact serve`` on ``db`` (access log off), answering its health check:
+    yields its process id and port, and stops it and its workers after."""
+    port = free_port()
     exe = shutil.which("nocontact") or str(Path(sys.executable).parent / "nocontact")
-    env = {**os.environ, "NOCONTACT_ACCESS_LOG": "false", "NOCONTACT_LOG_LEVEL": "warning"}
+    quiet = {"NOCONTACT_ACCESS_LOG": "false", "NOCONTACT_LOG_LEVEL": "warning"}
     server = subprocess.Popen(
-        [exe, "serve", "--db", path, "--port", str(port), "--workers", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [exe, "serve", "--db", db, "--port", str(port), "--workers", str(workers)],
+        env={**os.environ, **quiet, **(env or {})}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        _wait(port)
-        pid = server.pid
-        rng = random.Random(7)
-        pairs = [(f"p{rng.randrange(PEOPLE)}", f"p{rng.randrange(PEOPLE)}") for _ in range(20_000)]
-        singles = [
-            _request(
-                "/v1/decide",
-                json.dumps({"actor": a, "action": "message", "target": b}).encode(),
-                key,
-            )
-            for a, b in pairs[:2000]
-        ]
-        checks = [{"actor": a, "action": "message", "target": b} for a, b in pairs[:10_000]]
-        batch = [_request("/v1/decide/batch", json.dumps({"checks": checks}).encode(), key)]
-        each = seconds / ROUNDS
-        _loop_run(_closed_loop(port, singles, 32, 1.0))  # warm up
-        _loop_run(_closed_loop(port, batch, 2, 1.0))
-        single = [_loop_run(_closed_loop(port, singles, 32, each, pid)) for _ in range(ROUNDS)]
-        peak = _median([r.rate for r in single])
-        half = [_loop_run(_open_loop(port, singles, peak / 2, each, pid)) for _ in range(ROUNDS)]
-        batches = [_loop_run(_closed_loop(port, batch, 2, each, pid)) for _ in range(ROUNDS)]
-
-        def pct(rounds: list[_Round], q: float) -> float:
-            return _median([_pct(r.latencies, q) for r in rounds])
-
-        return HttpResults(
-            peak, pct(single, 0.5), pct(single, 0.99),
-            _median([r.rate for r in half]), pct(half, 0.5), pct(half, 0.99),
-            _median([r.rate * 10_000 for r in batches]), pct(batches, 0.5), pct(batches, 0.99),
-            command,
-            half_lag_p99_ms=_median([_pct(r.lags, 0.99) for r in half]),
-            single_cpu_ms=_cpu_ms(single),
-            batch_cpu_ms=_cpu_ms(batches),
-        )  # fmt: skip
+        _wait(port, server)
+        yield server.pid, port
     finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
+    """Until the server answers ``/healthz`` (every worker has started its app)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
                 return
         except OSError:
             time.sleep(0.1)
+        finally:
+            conn.close()
     raise RuntimeError("the server did not start")
+
+
+def workload(key: str) -> tuple[list[bytes], list[bytes]]:
+    """Single ``decide`` requests (2,000 pairs) and one ``decide/batch`` of 10,000."""
+    rng = random.Random(7)
+    pairs = [(f"p{rng.randrange(PEOPLE)}", f"p{rng.randrange(PEOPLE)}") for _ in range(20_000)]
+    singles = [
+        _request(
+            "/v1/decide", json.dumps({"actor": a, "action": "message", "target": b}).encode(), key
+        )
+        for a, b in pairs[:2000]
+    ]
+    checks = [{"actor": a, "action": "message", "target": b} for a, b in pairs[:10_000]]
+    return singles, [_request("/v1/decide/batch", json.dumps({"checks": checks}).encode(), key)]
+
+
+#: Connections of the closed loops: single decides, batches.
+SINGLE_CONNECTIONS, BATCH_CONNECTIONS = 32, 2
+BATCH_SIZE = 10_000
+
+
+def closed_rounds(
+    port: int, reqs: list[bytes], conns: int, seconds: float, pid: int | None = None
+) -> list[_Round]:
+    """:data:`ROUNDS` closed-loop rounds sharing ``seconds``."""
+    each = seconds / ROUNDS
+    return [_loop_run(_closed_loop(port, reqs, conns, each, pid)) for _ in range(ROUNDS)]
+
+
+def warm_up(port: int, singles: list[bytes], batch: list[bytes], seconds: float = 1.0) -> None:
+    _loop_run(_closed_loop(port, singles, SINGLE_CONNECTIONS, seconds))
+    _loop_run(_closed_loop(port, batch, BATCH_CONNECTIONS, seconds))
+
+
+def run(seconds: float = 5.0, command: str = "nocontact bench --http") -> HttpResults:
+    with tempfile.TemporaryDirectory(prefix="nocontact-bench-http-") as folder:
+        db = str(Path(folder) / "bench.db")
+        key = seed(db)
+        with serving(db) as (pid, port):
+            return _measure(port, pid, key, seconds, command)
+
+
+def _measure(port: int, pid: int, key: str, seconds: float, command: str) -> HttpResults:
+    singles, batch = workload(key)
+    warm_up(port, singles, batch)
+    single = closed_rounds(port, singles, SINGLE_CONNECTIONS, seconds, pid)
+    peak = median([r.rate for r in single])
+    each = seconds / ROUNDS
+    half = [_loop_run(_open_loop(port, singles, peak / 2, each, pid)) for _ in range(ROUNDS)]
+    batches = closed_rounds(port, batch, BATCH_CONNECTIONS, seconds, pid)
+
+    def pct(rounds: list[_Round], q: float) -> float:
+        return median([_pct(r.latencies, q) for r in rounds])
+
+    return HttpResults(
+        peak, pct(single, 0.5), pct(single, 0.99),
+        median([r.rate for r in half]), pct(half, 0.5), pct(half, 0.99),
+        median([r.rate * BATCH_SIZE for r in batches]), pct(batches, 0.5), pct(batches, 0.99),
+        command,
+        half_lag_p99_ms=median([_pct(r.lags, 0.99) for r in half]),
+        single_cpu_ms=_cpu_ms(single),
+        batch_cpu_ms=_cpu_ms(batches),
+    )  # fmt: skip
 
 
 def markdown(r: HttpResults) -> str:
     """The HTTP section of ``BENCHMARKS.md`` (without its markers)."""
-
-    def mark(ok: bool) -> str:
-        return "met" if ok else "**missed**"
+    mark = sections.verdict
 
     def cpu(ms: float | None, unit: str, scale: float) -> str:
         return "not measured" if ms is None else f"{ms * scale:,.{0 if scale > 1 else 2}f} {unit}"
@@ -397,10 +441,7 @@ def markdown(r: HttpResults) -> str:
         ("`decide/batch` of 10,000, server CPU time per call", cpu(r.batch_cpu_ms, "ms", 1), "",
          ""),
     ]  # fmt: skip
-    table = "\n".join(
-        ["| figure | measured | target | |", "|---|---|---|---|"]
-        + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    )
+    table = "\n".join(sections.table(["figure", "measured", "target", ""], [list(r) for r in rows]))
     return f"""## HTTP service
 
 `{r.command}`: one server worker (uvicorn, httptools, uvloop; access log off) and

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from nocontact.bench import EXTRA
+from nocontact.bench import EXTRA, sections
 from nocontact.bench.graph import FEED_SIZE, IN_EXPONENT, KIND_MIX, OUT_EXPONENT
 from nocontact.bench.runner import Results, Row
 from nocontact.bench.subject import INTERNING
@@ -207,12 +207,6 @@ def targets_table(results: Results) -> Table:
     return shown
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-    return lines
-
-
 def _workload(results: Results) -> list[str]:
     o, s = results.options, results.shape
     kinds = ", ".join(f"{share:.0%} {kind.value}" for kind, share in KIND_MIX.items())
@@ -320,7 +314,7 @@ def markdown(results: Results, command: str, plot: Path | None, out: Path) -> st
         "",
         "## Machine",
         "",
-        *_md_table(["", ""], [[k, v] for k, v in results.machine.items()]),
+        *sections.table(["", ""], [[k, v] for k, v in results.machine.items()]),
         "",
         "## Workload",
         "",
@@ -328,12 +322,9 @@ def markdown(results: Results, command: str, plot: Path | None, out: Path) -> st
         "",
         "## nocontact against its targets (DESIGN section 7)",
         "",
-        *_md_table(
+        *sections.table(
             ["figure", "target", "measured", ""],
-            [
-                [t.figure, t.target, t.measured, t.verdict if t.met is not False else "**missed**"]
-                for t in targets(results)
-            ],
+            [[t.figure, t.target, t.measured, sections.verdict(t.met)] for t in targets(results)],
         ),
         "",
     ]
@@ -345,7 +336,7 @@ def markdown(results: Results, command: str, plot: Path | None, out: Path) -> st
     lines += [
         "## Results",
         "",
-        *_md_table(
+        *sections.table(
             ["approach"] + [title for title, _, _ in _figures(results)],
             [[row.label, *cells(results, row)] for row in results.rows],
         ),

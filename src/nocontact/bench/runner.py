@@ -176,7 +176,7 @@ class Bars:
         self.progress.update(task, completed=max(total, 1))
 
 
-def _progress(console: Console) -> Progress:
+def progress_bars(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description:<44}"),
         BarColumn(),
@@ -262,7 +262,7 @@ def run(options: Options, console: Console) -> Results:
             stack.enter_context(tempfile.TemporaryDirectory(prefix="nocontact-bench-"))
         )
         folder.mkdir(parents=True, exist_ok=True)
-        bars = Bars(stack.enter_context(_progress(console)))
+        bars = Bars(stack.enter_context(progress_bars(console)))
         with bars.step("generate the graph", options.boundaries) as advance:
             start = perf_counter()
             drawn = 0

@@ -2,9 +2,10 @@
 
 ``nocontact bench`` writes the ``bench`` section, ``nocontact bench --http``
 the ``bench-http`` one, ``nocontact bench --sip`` the ``bench-sip`` one and
-``nocontact bench --app`` the ``bench-app`` one;
-each replaces only its own, so a run of one keeps what the others wrote. A
-section not in the file yet is put in :data:`ORDER`.
+``nocontact bench --app`` the ``bench-app`` one, ``nocontact bench --workers``
+the ``bench-workers`` one; each replaces only its own, so a run of one keeps what
+the others wrote. A section not in the file yet is put in :data:`ORDER`. The
+tables they hold are made by :func:`table`, their verdicts by :func:`verdict`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,19 @@ from pathlib import Path
 
 TITLE = "# Benchmarks"
 #: Where a section goes when the file does not hold it yet.
-ORDER = ("bench", "bench-http", "bench-sip", "bench-app", "bench-lists")
+ORDER = ("bench", "bench-http", "bench-workers", "bench-sip", "bench-app", "bench-lists")
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table, one line a row (a ``|`` inside a cell is escaped)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines
+
+
+def verdict(met: bool | None) -> str:
+    """A target's verdict in a table: ``met``, ``**missed**``, or ``not judged``."""
+    return {True: "met", False: "**missed**", None: "not judged"}[met]
 
 
 def markers(name: str) -> tuple[str, str]:
