@@ -92,16 +92,12 @@ class PostgresStore:
         self._url = url
         self._psycopg, _ = _psycopg()
         self._lock = threading.Lock()
-<<<<<<< HEAD
         self._write_lock = threading.RLock()  # :meth:`exclusive` commits inside it
         #: The connection holding the session write lock, inside :meth:`exclusive`.
         self._held: psycopg.Connection[Any] | None = None
-=======
-        self._write_lock = threading.Lock()
         self._listener: Listener | None = None
         #: The listener's epoch when ``mark_read`` last read the newest revision.
         self._read_epoch = 0
->>>>>>> notify
         self._revision = self.revision()
         with self._reading() as cur:
             cur.execute("SELECT COALESCE(current_schema(), 'public')")
