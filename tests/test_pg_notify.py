@@ -37,7 +37,7 @@ from nocontact.store.postgres import PostgresStore
 
 from .pg import _unavailable, fresh_schema
 from .test_projection import fingerprint
-from .test_workers import EXE, _port
+from .served import EXE, _port
 
 #: Generous: a loaded machine is slow, never wrong.
 PATIENCE = 20.0
