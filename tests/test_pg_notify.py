@@ -36,8 +36,8 @@ from nocontact.store.pg_listen import IDENTIFIER_BYTES, channel_for
 from nocontact.store.postgres import PostgresStore
 
 from .pg import _unavailable, fresh_schema
-from .test_projection import fingerprint
 from .served import EXE, _port
+from .test_projection import fingerprint
 
 #: Generous: a loaded machine is slow, never wrong.
 PATIENCE = 20.0
@@ -349,6 +349,13 @@ def test_postgresql_restarted_under_load(cluster: Cluster, tmp_path: Path) -> No
         assert not load.failures, load.failures[:5]
         statuses = {status for _, _, status, _ in load.answers}
         assert statuses <= {200, 201, 503}, statuses
+        # Decisions that name no revision go on from the index through the outage.
+        decided = {
+            status
+            for at, path, status, _ in load.answers
+            if path == "/v1/decide" and stopped + 0.5 < at < returned
+        }
+        assert decided == {200}, decided
         problems = [media for _, _, status, media in load.answers if status == 503]
         assert problems and all(m.startswith("application/problem+json") for m in problems)
         assert len(load.acknowledged) > acknowledged_in_outage  # writes went on after

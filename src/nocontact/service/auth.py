@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from nocontact.core.errors import InvalidInput
+from nocontact.core.errors import InvalidInput, StoreError
 from nocontact.store import Store, open_store
 
 CACHE_SECONDS = 1.0
@@ -148,8 +148,16 @@ class KeyStore:
     def _load(self, *, force: bool = False) -> dict[str, _Row]:
         now = time.monotonic()
         if force or now - self._loaded >= CACHE_SECONDS:
-            with self._lock:
-                found = self._store.api_keys()
+            try:
+                with self._lock:
+                    found = self._store.api_keys()
+            except StoreError:
+                if force or self._loaded < 0:
+                    raise
+                # The store is out of reach: no key can be made or revoked meanwhile,
+                # so the keys read before the outage still hold; look again later.
+                self._loaded = now
+                return self._rows
             self._rows = {
                 r[0]: _Row(Key(r[0], r[1], Scope(r[2]), r[4], r[5]), bytes(r[3])) for r in found
             }

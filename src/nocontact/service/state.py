@@ -56,6 +56,10 @@ T = TypeVar("T")
 POLL_SECONDS = 0.05
 #: How often a read checks the store for other processes' writes, in seconds.
 CHECK_EVERY = 0.001
+#: Seconds a read that names no revision waits for a catch-up before answering.
+CATCH_UP_WAIT = 0.05
+#: Seconds a read waits before trying an unreachable store again.
+OUTAGE_PAUSE = 0.1
 #: Entries (checks, items, candidates) beyond which a read leaves the event loop.
 LARGE = 200
 
@@ -156,7 +160,7 @@ class Service:
         if now - self._checked >= CHECK_EVERY:  # the check costs a few µs: not per request
             self._checked = now
             if engine.written_elsewhere():
-                await loop.run_in_executor(self._writer, engine.refresh)
+                await self._catch_up_for_read(loop, bounded=min_revision is None)
         if min_revision is None or min_revision <= engine.revision:
             return engine
         deadline = time.monotonic() + self.settings.revision_wait
@@ -177,6 +181,24 @@ class Service:
                 )
             with suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), min(POLL_SECONDS, left))
+
+    async def _catch_up_for_read(self, loop: asyncio.AbstractEventLoop, *, bounded: bool) -> None:
+        """Catch up before a read. A read that names no revision waits at most
+        :data:`CATCH_UP_WAIT` (the writer thread may be busy, or the store out of
+        reach) and then answers from the index; the catch-up goes on meanwhile."""
+        catching_up = loop.run_in_executor(self._writer, self.engine.refresh)
+        if not bounded:
+            await catching_up
+            return
+        done, _ = await asyncio.wait({catching_up}, timeout=CATCH_UP_WAIT)
+        if not done:
+            catching_up.add_done_callback(_ignore_outcome)
+        elif isinstance(catching_up.exception(), StoreError):
+            # Out of reach: answer from the index (every write heard before the outage)
+            # and try the store again after a pause.
+            self._checked = time.monotonic() + OUTAGE_PAUSE
+        else:
+            catching_up.result()
 
     def close(self) -> None:
         """Finish the write in flight, then close the store; idempotent."""
@@ -210,3 +232,9 @@ class Service:
     def sizes(self) -> dict[str, int]:
         """Rows in the store's main tables (the index holds the same), for metrics."""
         return self.engine.store.counts(("persons", "addresses", "boundaries"))
+
+
+def _ignore_outcome(future: asyncio.Future[bool]) -> None:
+    """Retrieve a background catch-up's outcome; the next read that needs it reports it."""
+    if not future.cancelled():
+        future.exception()
