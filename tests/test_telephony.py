@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from nocontact.core.errors import InvalidInput
 from nocontact.core.model import Action
 from nocontact.service.auth import token_from
+from nocontact.store import open_store
 from nocontact.telephony.attempts import Attempts
 from nocontact.telephony.directive import Route
 from nocontact.telephony.gate import Request, answer
@@ -22,6 +24,7 @@ from nocontact.telephony.proxy import ProxySettings, connection_text, settings_t
 from nocontact.telephony.sip import callee_address, caller_address
 
 from .conftest import EngineFactory
+from .pg import fresh_schema
 from .service_helpers import Api, make_api
 
 OWNER, CALLER = "+16285550100", "+14155550123"
@@ -62,11 +65,17 @@ def test_callee_is_a_phone_number_or_nobody(uri: str, expected: str | None) -> N
     assert (found.uri if found else None) == expected
 
 
-@pytest.fixture
-def attempts(tmp_path: Path) -> Iterator[Attempts]:
-    table = Attempts(tmp_path / "nocontact.db")
-    yield table
-    table.close()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def attempts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Attempts]:
+    """The attempts table in the store's own database: a SQLite file, or PostgreSQL."""
+    with ExitStack() as stack:
+        where = (
+            stack.enter_context(fresh_schema())
+            if request.param == "postgresql"
+            else str(tmp_path / "nocontact.db")
+        )
+        store = stack.enter_context(closing(open_store(where)))
+        yield Attempts(store)
 
 
 def _ask(engine: object, attempts: Attempts, caller: str, action: Action = Action.CALL,
@@ -284,10 +293,10 @@ def test_cli_renders_the_proxy_and_lists_attempts(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "--url and --key" in missing.output
 
     db = tmp_path / "nocontact.db"
-    table = Attempts(db)
-    table.record(owner="olive", caller="tel:+14155550123", channel="call", outcome="hold",
-                 sealed=False, boundary="b_1", announced=True, at=1_800_000_000.0)  # fmt: skip
-    table.close()
+    with closing(open_store(db)) as store:
+        Attempts(store).record(owner="olive", caller="tel:+14155550123", channel="call",
+                               outcome="hold", sealed=False, boundary="b_1", announced=True,
+                               at=1_800_000_000.0)  # fmt: skip
     listed = CliRunner().invoke(main, ["--db", str(db), "attempts", "olive"])
     assert listed.exit_code == 0
     assert "call from tel:+14155550123: hold" in listed.output

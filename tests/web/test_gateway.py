@@ -22,11 +22,10 @@ def gateway(tmp_path: Path, clock: FakeClock) -> Iterator[Gateway]:
 
     path = tmp_path / "web.db"
     engine = Engine(SQLiteStore.open(path, synchronous="OFF"), clock=clock)
-    store = ContentStore(path)
+    store = ContentStore(engine.store)
     g = web_of(create_app(lambda: engine, store, config=WebConfig(demo=True))).gateway
     seed(g)
     yield g
-    store.close()
     engine.close()
 
 

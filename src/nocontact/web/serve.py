@@ -75,7 +75,7 @@ class Dispatch:
     def _web(self) -> ASGIApp:
         if self.web is None:
             service = self.api.open()
-            self._store = ContentStore(service.sidecar("web-content.db"))
+            self._store = ContentStore(service.engine.store)
             self.web = create_app(
                 lambda: service.engine,
                 self._store,
@@ -93,7 +93,6 @@ class Dispatch:
             elif message["type"] == "lifespan.shutdown.complete" and self._store is not None:
                 for close in self._closers:
                     close()
-                self._store.close()
                 self._store, self.web, self._closers = None, None, []
             await send(message)
 
