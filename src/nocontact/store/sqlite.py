@@ -267,7 +267,7 @@ class SQLiteStore:
         self._write_lock = threading.RLock()
         # In memory there is one connection, so reads share the writer's lock.
         self._reader: sqlite3.Connection | None = reader if reader is not None else writer
-        self._read_lock = self._write_lock if reader is None else threading.Lock()
+        self._read_lock = self._write_lock if reader is None else threading.RLock()
         self._revision = revision
         self._data_version = self._pragma_int(writer, "data_version")
 
@@ -601,23 +601,37 @@ class SQLiteStore:
         A write validated against a state that another process has since
         changed could undo that change: the caller catches up and tries again.
         """
-        if self._pragma_int(conn, "data_version") != self._data_version:
+        if self._others_wrote(conn):
             raise StoreChanged("another writer changed the store since it was read")
         return self._revision + 1
+
+    def _others_wrote(self, conn: sqlite3.Connection) -> bool:
+        """Whether another connection appended to the event log since ``mark_read``.
+
+        ``data_version`` moves for any write by another connection; when the log's
+        newest revision has not, that write was only plain SQL (``sql``) on the
+        tables beside the engine's, and is forgotten here.
+        """
+        version = self._pragma_int(conn, "data_version")
+        if version == self._data_version:
+            return False
+        if int(conn.execute(_MAX_REVISION).fetchone()[0]) != self._revision:
+            return True
+        self._data_version = version
+        return False
 
     def written_elsewhere(self) -> bool:
         """Whether another connection (another process) committed since ``mark_read``.
 
-        One ``PRAGMA data_version`` on the writer connection: cheap enough to
-        ask once per request.
+        One ``PRAGMA data_version`` on the writer connection (and, only when it
+        moved, the newest revision): cheap enough to ask once per request.
         """
         if not self._write_lock.acquire(blocking=False):
             # Our own write is in flight: it checks the same thing inside its
             # transaction, so a reader need not wait for its disk flush.
             return False
         try:
-            conn = self._open(self._writer)
-            return self._pragma_int(conn, "data_version") != self._data_version
+            return self._others_wrote(self._open(self._writer))
         finally:
             self._write_lock.release()
 
@@ -630,9 +644,16 @@ class SQLiteStore:
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        """The reader connection inside one read transaction, under the read lock."""
+        """The reader connection inside one read transaction, under the read lock.
+
+        A read inside another on the same thread (or, in memory, inside a write)
+        joins the transaction already open.
+        """
         with self._read_lock:
             conn = self._open(self._reader)
+            if conn.in_transaction:
+                yield conn
+                return
             try:
                 conn.execute("BEGIN")
                 try:
