@@ -225,7 +225,9 @@ class Store(Protocol):
     def sql(self, name: str, *, write: bool = False) -> AbstractContextManager[Sql]:
         """One transaction of plain SQL, named ``name``, on the edge modules' tables.
 
-        Without ``write`` it only reads. With ``write`` its changes are committed
+        Without ``write`` it only reads (each statement sees at least what was
+        committed before it began; on SQLite the block is one snapshot). With
+        ``write`` its changes are committed
         when the block ends (and survive a crash of the process once it has
         ended) or rolled back if the block raises. Nothing is appended to the
         event log and no revision is assigned: these rows are not the engine's.

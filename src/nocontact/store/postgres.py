@@ -357,14 +357,18 @@ class PostgresStore:
 
     @contextmanager
     def _plain(self, name: str, write: bool) -> Iterator[Sql]:
-        """One transaction on a pooled connection, named like a commit, read-only unless
-        ``write``; its own, so the engine's writers never wait for it."""
+        """A write: one transaction on a pooled connection, named like a commit (the
+        engine's writers never wait for it). A read: each statement on its own, one
+        round trip (the edge modules read with single statements, often on the loop)."""
         try:
-            with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
-                cur.execute(_NAME_TRANSACTION, (f"nocontact:{name}",))
+            with self._connection() as conn:
                 if not write:
-                    cur.execute("SET TRANSACTION READ ONLY")
-                yield _PostgresSql(cur)
+                    with conn.cursor() as cur:
+                        yield _PostgresSql(cur)
+                    return
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(_NAME_TRANSACTION, (f"nocontact:{name}",))
+                    yield _PostgresSql(cur)
         except self._psycopg.Error as exc:
             raise StoreError(f"transaction {name!r} failed: {exc}") from exc
 
