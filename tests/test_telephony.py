@@ -198,6 +198,16 @@ def test_keys_travel_as_bearer_or_as_the_basic_password() -> None:
     assert token_from("Digest nck_a_b") is None
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stored_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """The service on a SQLite file, or on PostgreSQL (its attempts there too)."""
+    if request.param == "postgresql":
+        with fresh_schema() as url:
+            yield from make_api(tmp_path, db=url)
+        return
+    yield from make_api(tmp_path)
+
+
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     yield from make_api(tmp_path)
@@ -238,11 +248,22 @@ def test_phone_route_refuses_bad_input_with_a_problem(api: Api, body: dict[str, 
     assert answer.headers["content-type"] == "application/problem+json"
 
 
-def test_attempts_are_for_admin_keys_only(api: Api) -> None:
-    """The owner's attempts are read with an admin key; a decide key (the proxy's) cannot."""
+def test_attempts_are_for_admin_keys_only(stored_api: Api) -> None:
+    """The owner's attempts are read with an admin key; a decide key (the proxy's) cannot.
+    A held call is kept in the store, where the owner's page reads it."""
+    api = stored_api
     assert api.get("/v1/attempts?owner=olive", key="decide").status_code == 403
     page = api.get("/v1/attempts?owner=olive")
     assert page.status_code == 200 and page.json() == {"attempts": [], "next": None}
+    api.post("/v1/persons", {"id": "olive", "addresses": [OWNER]})
+    api.post("/v1/persons", {"id": "sky", "addresses": [CALLER]})
+    api.post("/v1/boundaries", {"owner": "olive", "target": "sky", "kind": "space",
+                                "duration": 86_400})  # fmt: skip
+    call = {"caller": f"sip:{CALLER}@example.net", "callee": f"sip:{OWNER}@proxy",
+            "action": "call"}  # fmt: skip
+    assert api.post("/v1/phone/route", call, key="decide").status_code == 200
+    [kept] = api.get("/v1/attempts?owner=olive").json()["attempts"]
+    assert (kept["channel"], kept["outcome"], kept["announced"]) == ("call", "hold", True)
 
 
 @pytest.mark.parametrize(
