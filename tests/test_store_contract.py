@@ -483,6 +483,7 @@ def test_plain_sql_writes_are_read_back_with_their_types(store: Store) -> None:
         ]
         like = "SELECT author FROM web_posts WHERE body LIKE '100%' AND author = ?"
         assert sql.one(like, ("p2",)) == {"author": "p2"}
+        assert sql.one("SELECT COUNT(*) AS n FROM web_posts WHERE body LIKE '%sure'") == {"n": 1}
         assert sql.one("SELECT id FROM web_posts WHERE author = ?", ("nobody",)) is None
 
 

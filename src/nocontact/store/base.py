@@ -227,10 +227,10 @@ class Store(Protocol):
 
         Without ``write`` it only reads (each statement sees at least what was
         committed before it began; on SQLite the block is one snapshot). With
-        ``write`` its changes are committed
-        when the block ends (and survive a crash of the process once it has
-        ended) or rolled back if the block raises. Nothing is appended to the
-        event log and no revision is assigned: these rows are not the engine's.
+        ``write`` its changes are committed when the block ends (and survive a
+        crash of the process once it has ended) or rolled back if the block
+        raises. Nothing is appended to the event log and no revision is
+        assigned: these rows are not the engine's.
         """
         ...
 
