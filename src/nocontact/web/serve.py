@@ -21,8 +21,9 @@ from .app import WebConfig, create_app, web_of
 from .sessions import Hooks
 from .store import ContentStore
 
-#: Mounts something on the web app over the store at a path; returns how to close it.
-Extension = Callable[[ASGIApp, Path], Callable[[], None]]
+#: Mounts something on the web app, given the store (a SQLite file or a PostgreSQL URL);
+#: returns how to close it.
+Extension = Callable[[ASGIApp, Path | str], Callable[[], None]]
 
 API_PATHS = frozenset({"/healthz", "/metrics", "/openapi.json", "/docs"})
 
@@ -83,7 +84,7 @@ class Dispatch:
                 hooks=self.hooks,
                 routes=self.routes,
             )
-            self._closers = [extend(self.web, Path(service.path)) for extend in self.extensions]
+            self._closers = [extend(self.web, service.path) for extend in self.extensions]
         return self.web
 
     def _lifespan_send(self, send: Send) -> Send:
