@@ -491,6 +491,149 @@ def test_listen_says_whether_the_store_wakes_its_user(backend: Backend) -> None:
         assert store.listen(lambda: None) is (backend.name == "postgresql")
     finally:
         store.close()
+
+
+# --- Plain SQL for the edge modules' tables (Store.sql) -----------------------------
+
+FOLLOW = "INSERT INTO web_follows (follower, followee, at) VALUES (?, ?, ?)"
+
+
+def add_post(store: Store, author: str, body: str = "hello") -> int:
+    with store.sql("add_post", write=True) as sql:
+        row = sql.one(
+            "INSERT INTO web_posts (author, body, at) VALUES (?, ?, ?) RETURNING id",
+            (author, body, 1.5),
+        )
+    assert row is not None
+    return int(row["id"])
+
+
+def test_the_edge_tables_are_made_by_the_migrations(store: Store) -> None:
+    """The web app's content and the call attempts have their tables in every store."""
+    with store.sql("count") as sql:
+        for table in ("web_accounts", "web_messages", "web_posts", "telephony_attempts"):
+            assert sql.one(f"SELECT COUNT(*) AS n FROM {table}") == {"n": 0}
+
+
+def test_plain_sql_writes_are_read_back_with_their_types(store: Store) -> None:
+    """An insert returns its new id (ids grow); a read gives each column by name, typed;
+    a literal ``%`` and a ``?`` parameter side by side keep their meaning."""
+    first, second = add_post(store, "p1"), add_post(store, "p2", "100% sure")
+    assert second > first
+    with store.sql("read") as sql:
+        found = sql.all(
+            "SELECT id, author, body, at, hidden_from_parent FROM web_posts ORDER BY id"
+        )
+        assert found == [
+            {"id": first, "author": "p1", "body": "hello", "at": 1.5, "hidden_from_parent": 0},
+            {"id": second, "author": "p2", "body": "100% sure", "at": 1.5, "hidden_from_parent": 0},
+        ]
+        like = "SELECT author FROM web_posts WHERE body LIKE '100%' AND author = ?"
+        assert sql.one(like, ("p2",)) == {"author": "p2"}
+        assert sql.one("SELECT COUNT(*) AS n FROM web_posts WHERE body LIKE '%sure'") == {"n": 1}
+        assert sql.one("SELECT id FROM web_posts WHERE author = ?", ("nobody",)) is None
+
+
+def test_plain_sql_counts_changes_and_ignores_conflicts(store: Store) -> None:
+    """run() says how many rows changed; ON CONFLICT DO NOTHING keeps the first row; a bool
+    parameter is stored as 0 or 1."""
+    settings = "INSERT INTO web_settings (person, private_account) VALUES (?, ?)"
+    with store.sql("follow", write=True) as sql:
+        assert sql.run(FOLLOW + " ON CONFLICT DO NOTHING", ("a", "b", 1.0)) == 1
+        assert sql.run(FOLLOW + " ON CONFLICT DO NOTHING", ("a", "b", 2.0)) == 0
+        assert sql.run(settings, ("a", True)) == 1
+    with store.sql("read") as sql:
+        assert sql.all("SELECT at FROM web_follows") == [{"at": 1.0}]
+        assert sql.one("SELECT private_account FROM web_settings") == {"private_account": 1}
+    with store.sql("unfollow", write=True) as sql:
+        assert sql.run("DELETE FROM web_follows WHERE follower = ?", ("a",)) == 1
+
+
+def test_a_failed_plain_sql_transaction_leaves_nothing_behind(store: Store) -> None:
+    """A block that raises rolls back every statement it ran (a SQL error becomes
+    StoreError naming the transaction), and the store stays usable."""
+
+    def fail_after_a_write() -> None:
+        with store.sql("half", write=True) as sql:
+            sql.run(FOLLOW, ("a", "b", 1.0))
+            raise RuntimeError("the caller failed")
+
+    def write_twice() -> None:
+        with store.sql("twice", write=True) as sql:
+            sql.run(FOLLOW, ("a", "c", 1.0))
+            sql.run(FOLLOW, ("a", "c", 1.0))
+
+    with pytest.raises(RuntimeError):
+        fail_after_a_write()
+    with pytest.raises(StoreError, match="twice"):
+        write_twice()
+    with store.sql("read") as sql:
+        assert sql.all("SELECT * FROM web_follows") == []
+    assert add_post(store, "p1") >= 1
+
+
+def test_plain_sql_is_not_the_engines_write(backend: Backend) -> None:
+    """A plain SQL write appends no event, takes no revision, and never makes a writer of
+    the engine's tables (this store or another on the same data) think it missed one."""
+    one = backend.open()
+    two = backend.open() if backend.durable else one
+    try:
+        one.mark_read()
+        two.mark_read()
+        add_post(one, "p1")
+        add_post(two, "p2")
+        assert one.revision() == 0 and one.events() == []
+        assert not one.written_elsewhere()
+        assert commit_puts(one, "persons", SAMPLES["persons"][0]) == 1
+    finally:
+        one.close()
+        if two is not one:
+            two.close()
+
+
+def test_plain_sql_writes_are_durable(backend: Backend) -> None:
+    """Once the block has ended, the rows are there for the next store opened on the data."""
+    if not backend.durable:
+        pytest.skip(f"{backend.name} keeps nothing after close")
+    first = backend.open()
+    post = add_post(first, "p1")
+    first.close()
+    second = backend.open()
+    try:
+        with second.sql("read") as sql:
+            assert sql.one("SELECT author FROM web_posts WHERE id = ?", (post,)) == {"author": "p1"}
+        assert add_post(second, "p2") > post
+    finally:
+        second.close()
+
+
+def test_a_read_sees_another_threads_write_only_once_committed(backend: Backend) -> None:
+    """While a write transaction is open on another thread, a read neither waits for it
+    nor sees its rows; after the commit it sees them."""
+    if not backend.durable:
+        pytest.skip(f"{backend.name} is one connection: reads wait for the writer")
+    store = backend.open()
+    inside, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with store.sql("slow", write=True) as sql:
+            sql.run(FOLLOW, ("a", "b", 1.0))
+            inside.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert inside.wait(10)
+        with store.sql("read") as sql:
+            assert sql.all("SELECT follower FROM web_follows") == []
+        release.set()
+        writer.join(10)
+        with store.sql("read") as sql:
+            assert sql.all("SELECT follower FROM web_follows") == [{"follower": "a"}]
+    finally:
+        release.set()
+        writer.join(10)
         store.close()
 
 

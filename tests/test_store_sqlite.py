@@ -143,3 +143,12 @@ def test_a_second_process_store_sees_and_continues_revisions(tmp_path: Path) -> 
         assert one.commit("c", [], [event()]) == 3
         assert two.revision() == 3
         assert [e.revision for e in two.events()] == [1, 2, 3]
+
+
+def test_an_engine_commit_inside_a_plain_sql_transaction_fails_at_once(tmp_path: Path) -> None:
+    """One writer connection: a commit begun inside an open ``sql`` write transaction on
+    the same thread raises StoreError at once (a nested BEGIN), never waits for itself."""
+    with SQLiteStore.open(tmp_path / "store.db") as store:
+        with pytest.raises(StoreError), store.sql("outer", write=True):
+            store.commit("inner", [], [event()])
+        assert store.commit("after", [], [event()]) == 1

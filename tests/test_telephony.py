@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from nocontact.core.errors import InvalidInput
 from nocontact.core.model import Action
 from nocontact.service.auth import token_from
+from nocontact.store import open_store
 from nocontact.telephony.attempts import Attempts
 from nocontact.telephony.directive import Route
 from nocontact.telephony.gate import Request, answer
@@ -22,6 +24,7 @@ from nocontact.telephony.proxy import ProxySettings, connection_text, settings_t
 from nocontact.telephony.sip import callee_address, caller_address
 
 from .conftest import EngineFactory
+from .pg import fresh_schema
 from .service_helpers import Api, make_api
 
 OWNER, CALLER = "+16285550100", "+14155550123"
@@ -62,11 +65,17 @@ def test_callee_is_a_phone_number_or_nobody(uri: str, expected: str | None) -> N
     assert (found.uri if found else None) == expected
 
 
-@pytest.fixture
-def attempts(tmp_path: Path) -> Iterator[Attempts]:
-    table = Attempts(tmp_path / "nocontact.db")
-    yield table
-    table.close()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def attempts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Attempts]:
+    """The attempts table in the store's own database: a SQLite file, or PostgreSQL."""
+    with ExitStack() as stack:
+        where = (
+            stack.enter_context(fresh_schema())
+            if request.param == "postgresql"
+            else str(tmp_path / "nocontact.db")
+        )
+        store = stack.enter_context(closing(open_store(where)))
+        yield Attempts(store)
 
 
 def _ask(engine: object, attempts: Attempts, caller: str, action: Action = Action.CALL,
@@ -189,6 +198,16 @@ def test_keys_travel_as_bearer_or_as_the_basic_password() -> None:
     assert token_from("Digest nck_a_b") is None
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stored_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """The service on a SQLite file, or on PostgreSQL (its attempts there too)."""
+    if request.param == "postgresql":
+        with fresh_schema() as url:
+            yield from make_api(tmp_path, db=url)
+        return
+    yield from make_api(tmp_path)
+
+
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
     yield from make_api(tmp_path)
@@ -229,11 +248,22 @@ def test_phone_route_refuses_bad_input_with_a_problem(api: Api, body: dict[str, 
     assert answer.headers["content-type"] == "application/problem+json"
 
 
-def test_attempts_are_for_admin_keys_only(api: Api) -> None:
-    """The owner's attempts are read with an admin key; a decide key (the proxy's) cannot."""
+def test_attempts_are_for_admin_keys_only(stored_api: Api) -> None:
+    """The owner's attempts are read with an admin key; a decide key (the proxy's) cannot.
+    A held call is kept in the store, where the owner's page reads it."""
+    api = stored_api
     assert api.get("/v1/attempts?owner=olive", key="decide").status_code == 403
     page = api.get("/v1/attempts?owner=olive")
     assert page.status_code == 200 and page.json() == {"attempts": [], "next": None}
+    api.post("/v1/persons", {"id": "olive", "addresses": [OWNER]})
+    api.post("/v1/persons", {"id": "sky", "addresses": [CALLER]})
+    api.post("/v1/boundaries", {"owner": "olive", "target": "sky", "kind": "space",
+                                "duration": 86_400})  # fmt: skip
+    call = {"caller": f"sip:{CALLER}@example.net", "callee": f"sip:{OWNER}@proxy",
+            "action": "call"}  # fmt: skip
+    assert api.post("/v1/phone/route", call, key="decide").status_code == 200
+    [kept] = api.get("/v1/attempts?owner=olive").json()["attempts"]
+    assert (kept["channel"], kept["outcome"], kept["announced"]) == ("call", "hold", True)
 
 
 @pytest.mark.parametrize(
@@ -284,10 +314,10 @@ def test_cli_renders_the_proxy_and_lists_attempts(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "--url and --key" in missing.output
 
     db = tmp_path / "nocontact.db"
-    table = Attempts(db)
-    table.record(owner="olive", caller="tel:+14155550123", channel="call", outcome="hold",
-                 sealed=False, boundary="b_1", announced=True, at=1_800_000_000.0)  # fmt: skip
-    table.close()
+    with closing(open_store(db)) as store:
+        Attempts(store).record(owner="olive", caller="tel:+14155550123", channel="call",
+                               outcome="hold", sealed=False, boundary="b_1", announced=True,
+                               at=1_800_000_000.0)  # fmt: skip
     listed = CliRunner().invoke(main, ["--db", str(db), "attempts", "olive"])
     assert listed.exit_code == 0
     assert "call from tel:+14155550123: hold" in listed.output

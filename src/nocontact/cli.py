@@ -13,7 +13,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import wraps
@@ -901,16 +901,12 @@ def attempts(state: State, owner: str, after: int, limit: int) -> None:
             for a in page.attempts
         ]
     else:
-        from .store.sqlite import default_path
+        from .store import open_store
         from .telephony.attempts import Attempts
 
-        table = Attempts(state.db or default_path())
-        try:
-            rows = [
-                a.as_dict() | {"at": iso(a.at)} for a in table.list(owner, after=after, limit=limit)
-            ]
-        finally:
-            table.close()
+        with closing(open_store(state.db)) as store:
+            found = Attempts(store).list(owner, after=after, limit=limit)
+        rows = [a.as_dict() | {"at": iso(a.at)} for a in found]
     state.emit(
         rows,
         "\n".join(

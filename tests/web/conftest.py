@@ -114,7 +114,7 @@ def start_server(
     clock = FakeClock()
     path = folder / "web.db"
     engine = Engine(SQLiteStore.open(path, synchronous="OFF"), clock=clock)
-    store = ContentStore(path)
+    store = ContentStore(engine.store)
     app = create_app(lambda: engine, store, config=WebConfig(demo=demo))
     if demo_world:
         seed(web_of(app).gateway)
@@ -135,7 +135,6 @@ def start_server(
     def stop() -> None:
         server.should_exit = True
         thread.join(timeout=10)
-        store.close()
         engine.close()
 
     return Server(f"http://127.0.0.1:{port}", clock, engine, app, path), stop

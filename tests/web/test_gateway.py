@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from nocontact.engine import Engine
+from nocontact.store.base import Store
+from nocontact.store.postgres import PostgresStore
+from nocontact.store.sqlite import SQLiteStore
 from nocontact.web.app import WebConfig, create_app, web_of
 from nocontact.web.demo import seed
 from nocontact.web.gateway import Gateway
 from nocontact.web.gateway.feed import Placeholder, Post
 from nocontact.web.store import ContentStore
 from tests.conftest import FakeClock
+from tests.pg import fresh_schema
 
 
-@pytest.fixture
-def gateway(tmp_path: Path, clock: FakeClock) -> Iterator[Gateway]:
-    from nocontact.store.sqlite import SQLiteStore
-
-    path = tmp_path / "web.db"
-    engine = Engine(SQLiteStore.open(path, synchronous="OFF"), clock=clock)
-    store = ContentStore(path)
-    g = web_of(create_app(lambda: engine, store, config=WebConfig(demo=True))).gateway
-    seed(g)
-    yield g
-    store.close()
-    engine.close()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def gateway(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Gateway]:
+    """The gateway over the demo world, its content in the engine's store: a SQLite file,
+    or PostgreSQL."""
+    with ExitStack() as stack:
+        store: Store
+        if request.param == "postgresql":
+            store = PostgresStore.open(stack.enter_context(fresh_schema()))
+        else:
+            store = SQLiteStore.open(tmp_path / "web.db", synchronous="OFF")
+        engine = stack.enter_context(Engine(store, clock=clock))
+        content = ContentStore(engine.store)
+        g = web_of(create_app(lambda: engine, content, config=WebConfig(demo=True))).gateway
+        seed(g)
+        yield g
 
 
 def test_a_page_is_refilled_past_hidden_items(gateway: Gateway) -> None:

@@ -13,8 +13,8 @@ WEB = Path(__file__).parents[2] / "src" / "nocontact" / "web"
 GATEWAY = {WEB / "store.py", *(WEB / "gateway").glob("*.py")}
 TABLES = {
     name
-    for sql in (WEB / "migrations").glob("*.sql")
-    for name in re.findall(r"CREATE TABLE (web_[a-z_]+)", sql.read_text())
+    for sql in (WEB.parent / "store" / "migrations").glob("*.sql")
+    for name in re.findall(r"CREATE TABLE IF NOT EXISTS (web_[a-z_]+)", sql.read_text())
 }
 TABLE = re.compile(r"\b(" + "|".join(sorted(TABLES)) + r")\b")
 OUTSIDE = sorted(p for p in WEB.rglob("*.py") if p not in GATEWAY)

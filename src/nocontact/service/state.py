@@ -77,9 +77,7 @@ class Service:
         self.config = EngineConfig(region=settings.region)
         self.engine = Engine.open(self.path, config=self.config)
         self.keys = KeyStore(self.engine.store)
-        # Call attempts stay in a SQLite file for now; on PostgreSQL, one beside the
-        # default data (see docs/operations.md).
-        self.attempts = Attempts(self.sidecar("telephony-attempts.db"))
+        self.attempts = Attempts(self.engine.store)
         self.metrics = Metrics()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nocontact-writer")
         self._readers = ThreadPoolExecutor(
@@ -208,15 +206,7 @@ class Service:
         self._readers.shutdown(wait=True)
         self._writer.shutdown(wait=True)
         self.keys.close()
-        self.attempts.close()
         self.engine.close()
-
-    def sidecar(self, name: str) -> Path:
-        """A SQLite file for the tables not yet in the store's migrations: the store's
-        own file on SQLite; on PostgreSQL, ``name`` beside the default data folder."""
-        if isinstance(self.path, Path):
-            return self.path
-        return default_path().with_name(name)
 
     @property
     def where(self) -> str:

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from nocontact.core.model import Event
 
 Row = Mapping[str, object]
+#: A row read by plain SQL (``Store.sql``): column name to value.
+Record = dict[str, Any]
 #: An API key as stored: id, name, scope, SHA-256 of the secret, created, revoked.
 ApiKeyRow = tuple[str, str, str, bytes, float, float | None]
 
@@ -101,6 +103,28 @@ class Snapshot:
 
     def rows(self, table: str) -> list[dict[str, object]]:
         return self.tables.get(table, [])
+
+
+class Sql(Protocol):
+    """Plain SQL inside one transaction, for the modules at the edge (the web app's
+    content, call attempts) whose tables the numbered migrations make beside the
+    engine's but whose rows the engine never reads.
+
+    Statements are portable SQL (``INSERT ... ON CONFLICT``, ``RETURNING``) with
+    ``?`` parameters; the store writes them in its dialect.
+    """
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[Record]:
+        """Every row the statement returns."""
+        ...
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> Record | None:
+        """The first row the statement returns, if any."""
+        ...
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Execute one statement; how many rows it changed."""
+        ...
 
 
 class Store(Protocol):
@@ -215,6 +239,18 @@ class Store(Protocol):
 
     def revoke_api_key(self, key_id: str, at: float) -> bool:
         """Mark an active key revoked at ``at``; say whether one was."""
+        ...
+
+    def sql(self, name: str, *, write: bool = False) -> AbstractContextManager[Sql]:
+        """One transaction of plain SQL, named ``name``, on the edge modules' tables.
+
+        Without ``write`` it only reads (each statement sees at least what was
+        committed before it began; on SQLite the block is one snapshot). With
+        ``write`` its changes are committed when the block ends (and survive a
+        crash of the process once it has ended) or rolled back if the block
+        raises. Nothing is appended to the event log and no revision is
+        assigned: these rows are not the engine's.
+        """
         ...
 
     def close(self) -> None:

@@ -24,12 +24,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from nocontact.core.errors import StoreChanged, StoreError
 from nocontact.core.model import Event
-from nocontact.store.base import REVISION, TABLES, ApiKeyRow, Change, NewEvent, Put, Snapshot
+from nocontact.store.base import (
+    REVISION,
+    TABLES,
+    ApiKeyRow,
+    Change,
+    NewEvent,
+    Put,
+    Record,
+    Snapshot,
+    Sql,
+)
 from nocontact.store.dialect import POSTGRES
 from nocontact.store.pg_listen import Listener, channel_for
 from nocontact.store.sqlite import (
@@ -409,6 +419,26 @@ class PostgresStore:
         except self._psycopg.Error as exc:
             raise StoreError(f"writing an API key failed: {exc}") from exc
 
+    def sql(self, name: str, *, write: bool = False) -> AbstractContextManager[Sql]:
+        return self._plain(name, write)
+
+    @contextmanager
+    def _plain(self, name: str, write: bool) -> Iterator[Sql]:
+        """A write: one transaction on a pooled connection, named like a commit (the
+        engine's writers never wait for it). A read: each statement on its own, one
+        round trip (the edge modules read with single statements, often on the loop)."""
+        try:
+            with self._connection() as conn:
+                if not write:
+                    with conn.cursor() as cur:
+                        yield _PostgresSql(cur)
+                    return
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(_NAME_TRANSACTION, (f"nocontact:{name}",))
+                    yield _PostgresSql(cur)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"transaction {name!r} failed: {exc}") from exc
+
     def close(self) -> None:
         listener, self._listener = self._listener, None
         if listener is not None:
@@ -496,6 +526,31 @@ class PostgresStore:
                         yield cur
         except self._psycopg.Error as exc:
             raise StoreError(f"reading from PostgreSQL failed: {exc}") from exc
+
+
+class _PostgresSql:
+    """:class:`~nocontact.store.base.Sql` on one cursor inside its transaction."""
+
+    def __init__(self, cur: psycopg.Cursor[Any]) -> None:
+        self._cur = cur
+
+    def _execute(self, sql: str, params: Sequence[object]) -> psycopg.Cursor[Any]:
+        # SQLite stores a bool as 0 or 1 in an INTEGER column; PostgreSQL needs the int.
+        values = [int(p) if isinstance(p, bool) else p for p in params]
+        return self._cur.execute(POSTGRES.plain(sql), values)
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[Record]:
+        return _dicts(self._execute(sql, params))
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> Record | None:
+        cur = self._execute(sql, params)
+        row = cur.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d.name for d in cur.description or ()], row, strict=True))
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        return self._execute(sql, params).rowcount
 
 
 class _NothingToWrite(Exception):

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from types import TracebackType
@@ -35,7 +35,9 @@ from nocontact.store.base import (
     Delete,
     NewEvent,
     Put,
+    Record,
     Snapshot,
+    Sql,
 )
 
 __all__ = ["SQLiteStore", "default_path"]
@@ -46,6 +48,8 @@ MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 5000
 SYNCHRONOUS_MODES = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+_ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
 
 
 def default_path() -> pathlib.Path:
@@ -207,7 +211,8 @@ def _migrate(conn: sqlite3.Connection, where: str) -> None:
                 conn.execute("ROLLBACK")
                 continue
             for statement in migration.statements():
-                conn.execute(statement)
+                if not _adds_existing_column(conn, statement):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {migration.version:d}")
             conn.execute("COMMIT")
         except BaseException as exc:
@@ -217,6 +222,19 @@ def _migrate(conn: sqlite3.Connection, where: str) -> None:
                 raise StoreError(f"migration {migration.name} failed on {where}: {exc}") from exc
             raise
         log.info("applied migration %s to %s", migration.name, where)
+
+
+def _adds_existing_column(conn: sqlite3.Connection, statement: str) -> bool:
+    """Whether ``statement`` adds a column its table already has.
+
+    SQLite has no ``ADD COLUMN IF NOT EXISTS``; tables that earlier versions made
+    outside the migrations may have the column already.
+    """
+    match = _ADD_COLUMN.match(_COMMENT.sub("", statement))
+    if match is None:
+        return False
+    table, column = match.groups()
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({_quote(table)})"))
 
 
 # --- The store ----------------------------------------------------------------
@@ -248,11 +266,13 @@ class SQLiteStore:
     ) -> None:
         """Use :meth:`open`; this only wires connections that are ready."""
         self._writer: sqlite3.Connection | None = writer
-        self._write_lock = threading.RLock()  # :meth:`exclusive` commits inside it
+        # Reentrant: :meth:`exclusive` commits inside it, and a commit begun inside an
+        # open ``sql`` write on the same thread fails at once rather than waiting for itself.
+        self._write_lock = threading.RLock()
         self._held = False  # :meth:`exclusive` holds the file's write lock
         # In memory there is one connection, so reads share the writer's lock.
         self._reader: sqlite3.Connection | None = reader if reader is not None else writer
-        self._read_lock = self._write_lock if reader is None else threading.Lock()
+        self._read_lock = self._write_lock if reader is None else threading.RLock()
         self._revision = revision
         self._data_version = self._pragma_int(writer, "data_version")
 
@@ -549,6 +569,30 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 raise StoreError(f"writing an API key failed: {exc}") from exc
 
+    def sql(self, name: str, *, write: bool = False) -> AbstractContextManager[Sql]:
+        """Plain SQL on the reader connection, or in one ``BEGIN IMMEDIATE`` on the writer."""
+        return self._writing(name) if write else self._plain_reading()
+
+    @contextmanager
+    def _plain_reading(self) -> Iterator[Sql]:
+        with self._reading() as conn:
+            yield _SQLiteSql(conn)
+
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[Sql]:
+        with self._write_lock:
+            conn = self._open(self._writer)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield _SQLiteSql(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"transaction {name!r} failed: {exc}") from exc
+                raise
+
     def close(self) -> None:
         """Close both connections. Calling it twice is harmless."""
         with self._write_lock:
@@ -593,23 +637,37 @@ class SQLiteStore:
         A write validated against a state that another process has since
         changed could undo that change: the caller catches up and tries again.
         """
-        if self._pragma_int(conn, "data_version") != self._data_version:
+        if self._others_wrote(conn):
             raise StoreChanged("another writer changed the store since it was read")
         return self._revision + 1
+
+    def _others_wrote(self, conn: sqlite3.Connection) -> bool:
+        """Whether another connection appended to the event log since ``mark_read``.
+
+        ``data_version`` moves for any write by another connection; when the log's
+        newest revision has not, that write was only plain SQL (``sql``) on the
+        tables beside the engine's, and is forgotten here.
+        """
+        version = self._pragma_int(conn, "data_version")
+        if version == self._data_version:
+            return False
+        if int(conn.execute(_MAX_REVISION).fetchone()[0]) != self._revision:
+            return True
+        self._data_version = version
+        return False
 
     def written_elsewhere(self) -> bool:
         """Whether another connection (another process) committed since ``mark_read``.
 
-        One ``PRAGMA data_version`` on the writer connection: cheap enough to
-        ask once per request.
+        One ``PRAGMA data_version`` on the writer connection (and, only when it
+        moved, the newest revision): cheap enough to ask once per request.
         """
         if not self._write_lock.acquire(blocking=False):
             # Our own write is in flight: it checks the same thing inside its
             # transaction, so a reader need not wait for its disk flush.
             return False
         try:
-            conn = self._open(self._writer)
-            return self._pragma_int(conn, "data_version") != self._data_version
+            return self._others_wrote(self._open(self._writer))
         finally:
             self._write_lock.release()
 
@@ -626,9 +684,16 @@ class SQLiteStore:
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
-        """The reader connection inside one read transaction, under the read lock."""
+        """The reader connection inside one read transaction, under the read lock.
+
+        A read inside another on the same thread (or, in memory, inside a write)
+        joins the transaction already open.
+        """
         with self._read_lock:
             conn = self._open(self._reader)
+            if conn.in_transaction:
+                yield conn
+                return
             try:
                 conn.execute("BEGIN")
                 try:
@@ -646,3 +711,26 @@ class SQLiteStore:
         cursor = conn.execute(f"SELECT * FROM {_quote(table)}{where}")
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+class _SQLiteSql:
+    """:class:`~nocontact.store.base.Sql` on one connection inside its transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[Record]:
+        cursor = self._conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> Record | None:
+        cursor = self._conn.execute(sql, params)
+        row = cursor.fetchone()
+        cursor.close()  # ends the statement (a RETURNING one too) before the commit
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        return self._conn.execute(sql, params).rowcount

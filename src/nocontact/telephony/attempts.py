@@ -7,41 +7,20 @@ caller was told the space message on that attempt (they are told once per
 space). Only metadata: the content of a message and the media of a call stay
 with the network (sealed in its archive), never here.
 
-The rows live in the store's SQLite file, in this module's own table with its
-own numbered migrations (``telephony_migrations``), like the service's key
-table: an owner's phone screen and evidence archive read them through
-:meth:`Attempts.list` (``GET /v1/attempts``, ``nocontact attempts``).
+The rows live in the store's ``telephony_attempts`` table (the numbered
+migration ``0007_telephony_attempts.sql`` makes it), on SQLite or PostgreSQL
+like the engine's: an owner's phone screen and evidence archive read them
+through :meth:`Attempts.list` (``GET /v1/attempts``, ``nocontact attempts``).
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import threading
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from typing import Any
 
-from nocontact.core.errors import StoreError
+from nocontact.store.base import Store
 
-#: Numbered migrations, applied in order once each.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE telephony_attempts (
-        id INTEGER PRIMARY KEY,
-        owner TEXT NOT NULL,
-        caller TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        sealed INTEGER NOT NULL,
-        boundary TEXT NOT NULL,
-        announced INTEGER NOT NULL,
-        at REAL NOT NULL
-    );
-    CREATE INDEX telephony_attempts_by_owner ON telephony_attempts (owner, id);
-    CREATE INDEX telephony_attempts_told ON telephony_attempts (boundary, caller)
-        WHERE announced = 1;
-    """,
-)
+_COLUMNS = "id, owner, caller, channel, outcome, sealed, boundary, announced, at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,52 +40,19 @@ class Attempt:
 
 
 class Attempts:
-    """The ``telephony_attempts`` table of one SQLite file; safe across threads."""
+    """The ``telephony_attempts`` table of one store; safe across threads."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA busy_timeout = 5000")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the attempts table in {path}: {exc}") from exc
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def _migrate(self) -> None:
-        conn = self._conn
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS telephony_migrations (version INTEGER PRIMARY KEY)"
-        )
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            done = {r[0] for r in conn.execute("SELECT version FROM telephony_migrations")}
-            for version, sql in enumerate(MIGRATIONS, start=1):
-                if version not in done:
-                    for statement in filter(str.strip, sql.split(";")):
-                        conn.execute(statement)
-                    conn.execute("INSERT INTO telephony_migrations VALUES (?)", (version,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     def told(self, boundary: str, caller: str) -> bool:
         """Was ``caller`` already told the space message of ``boundary``?"""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT 1 FROM telephony_attempts WHERE boundary = ? AND caller = ?"
+        with self._store.sql("attempt_told") as sql:
+            row = sql.one(
+                "SELECT 1 AS told FROM telephony_attempts WHERE boundary = ? AND caller = ?"
                 " AND announced = 1 LIMIT 1",
                 (boundary, caller),
-            ).fetchone()
+            )
         return row is not None
 
     def record(
@@ -122,25 +68,36 @@ class Attempts:
         at: float,
     ) -> Attempt:
         """Keep one attempt; durable when this returns."""
-        with self._lock:
-            cursor = self._conn.execute(
+        with self._store.sql("record_attempt", write=True) as sql:
+            row = sql.one(
                 "INSERT INTO telephony_attempts"
                 " (owner, caller, channel, outcome, sealed, boundary, announced, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
                 (owner, caller, channel, outcome, int(sealed), boundary, int(announced), at),
             )
-        row_id = cursor.lastrowid
-        assert row_id is not None
-        return Attempt(row_id, owner, caller, channel, outcome, sealed, boundary, announced, at)
+        assert row is not None
+        return _attempt(row)
 
     def list(self, owner: str, *, after: int = 0, limit: int = 100) -> list[Attempt]:
         """The owner's attempts, oldest first, with ids above ``after``."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, owner, caller, channel, outcome, sealed, boundary, announced, at"
-                " FROM telephony_attempts WHERE owner = ? AND id > ? ORDER BY id LIMIT ?",
+        with self._store.sql("list_attempts") as sql:
+            rows = sql.all(
+                f"SELECT {_COLUMNS} FROM telephony_attempts"
+                " WHERE owner = ? AND id > ? ORDER BY id LIMIT ?",
                 (owner, after, limit),
-            ).fetchall()
-        return [
-            Attempt(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], bool(r[7]), r[8]) for r in rows
-        ]
+            )
+        return [_attempt(r) for r in rows]
+
+
+def _attempt(row: dict[str, Any]) -> Attempt:
+    return Attempt(
+        id=int(row["id"]),
+        owner=row["owner"],
+        caller=row["caller"],
+        channel=row["channel"],
+        outcome=row["outcome"],
+        sealed=bool(row["sealed"]),
+        boundary=row["boundary"],
+        announced=bool(row["announced"]),
+        at=float(row["at"]),
+    )

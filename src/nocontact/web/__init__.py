@@ -3,8 +3,9 @@
 Starlette and Jinja2 (autoescape on), served by ``nocontact serve`` beside
 ``/v1`` (:mod:`.serve` sends each path to its app) and sharing its engine. The
 app keeps its own content (accounts, follows, messages, calls, posts,
-notifications, evidence) in ``web_`` tables of the same SQLite file, and
-talks to the engine only through its public API.
+notifications, evidence) in ``web_`` tables of the engine's store (the SQLite
+file or PostgreSQL; the store's migration 0006 makes them), and talks to the
+engine only through its public API.
 
 The rule that holds it together: content reaches a person only through the
 gateway (:mod:`.gateway`), which asks the engine (``decide``, ``visible``,
@@ -17,12 +18,11 @@ Layout::
     serve.py      the dispatcher that ``nocontact serve`` runs (/v1 vs the rest)
     pages.py      render, form (checks CSRF), person (the signed-in person)
     sessions.py   server-side sessions and the sign-in / sign-out hooks
-    store.py      the content store and its migrations (gateway only)
+    store.py      the content store: plain SQL on the engine's store (gateway only)
     gateway/      one module per surface: people, messages, phone, feed, ...
     routes/       one module per surface: thin handlers over the gateway
     templates/    Jinja2 pages extending base.html; macros.html for forms
     static/       app.css, app.js (enhancement only), print.css
-    migrations/   0001_web_initial.sql, ... (numbered, applied in order)
     demo.py       the ``--demo`` world
 
 How to add a page

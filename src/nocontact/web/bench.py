@@ -50,7 +50,7 @@ def _world(path: Path, *, blocks: bool) -> None:
             ["viewer", *people], owners, list(range(1, BLOCKED + 1)) if blocks else [],
             [0] * len(owners),
         )  # fmt: skip
-        store = ContentStore(path)
+        store = ContentStore(engine.store)
         g = web_of(create_app(lambda: engine, store)).gateway
         g.people.adopt("viewer", "viewer", "bench passphrase", "+1 415 555 0000")
         followed = people[BLOCKED:]
@@ -64,7 +64,6 @@ def _world(path: Path, *, blocks: bool) -> None:
                 else:
                     g.feed.respond(person, "quote", blocked_posts[n % 500], f"quote {n}")
         g.sync.run()
-        store.close()
 
 
 def _measure(path: Path) -> Figures:
@@ -72,7 +71,7 @@ def _measure(path: Path) -> Figures:
     import uvicorn
 
     engine = Engine.open(path)
-    store = ContentStore(path)
+    store = ContentStore(engine.store)
     app = create_app(lambda: engine, store, config=WebConfig(demo=False, feed_page=PAGE))
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -104,7 +103,6 @@ def _measure(path: Path) -> Figures:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        store.close()
         engine.close()
     times.sort()
     return Figures(statistics.median(times), times[int(len(times) * 0.99) - 1], shown)

@@ -104,8 +104,4 @@ def seed_file(path: str, *, region: str = "US") -> None:
     from .store import ContentStore
 
     with Engine.open(path, config=EngineConfig(region=region)) as engine:
-        store = ContentStore(path)
-        try:
-            seed(Gateway(Context(lambda: engine, store, Live())))
-        finally:
-            store.close()
+        seed(Gateway(Context(lambda: engine, ContentStore(engine.store), Live())))

@@ -21,8 +21,9 @@ from .app import WebConfig, create_app, web_of
 from .sessions import Hooks
 from .store import ContentStore
 
-#: Mounts something on the web app over the store at a path; returns how to close it.
-Extension = Callable[[ASGIApp, Path], Callable[[], None]]
+#: Mounts something on the web app, given the store (a SQLite file or a PostgreSQL URL);
+#: returns how to close it.
+Extension = Callable[[ASGIApp, Path | str], Callable[[], None]]
 
 API_PATHS = frozenset({"/healthz", "/metrics", "/openapi.json", "/docs"})
 
@@ -75,7 +76,7 @@ class Dispatch:
     def _web(self) -> ASGIApp:
         if self.web is None:
             service = self.api.open()
-            self._store = ContentStore(service.sidecar("web-content.db"))
+            self._store = ContentStore(service.engine.store)
             self.web = create_app(
                 lambda: service.engine,
                 self._store,
@@ -83,9 +84,7 @@ class Dispatch:
                 hooks=self.hooks,
                 routes=self.routes,
             )
-            # On PostgreSQL a file beside the default data, not the URL taken for a path.
-            companion = service.sidecar("companion.db")
-            self._closers = [extend(self.web, companion) for extend in self.extensions]
+            self._closers = [extend(self.web, service.path) for extend in self.extensions]
         return self.web
 
     def _lifespan_send(self, send: Send) -> Send:
@@ -95,7 +94,6 @@ class Dispatch:
             elif message["type"] == "lifespan.shutdown.complete" and self._store is not None:
                 for close in self._closers:
                     close()
-                self._store.close()
                 self._store, self.web, self._closers = None, None, []
             await send(message)
 

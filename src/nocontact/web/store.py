@@ -1,98 +1,75 @@
-"""The app's content store: its own ``web_`` tables in the engine's SQLite file.
+"""The app's content store: its ``web_`` tables, in the engine's store.
 
 Only the gateway (:mod:`nocontact.web.gateway`) may use this module: a test
 fails if a route or anything else imports it or names a content table. The
-schema comes from the numbered files in ``web/migrations/``; the version is
-kept in ``web_schema`` so that it never meets the engine's own
-``user_version``. One connection, guarded by a lock; each write is one
-transaction.
+tables come from the store's numbered migrations (``0006_web_content.sql``),
+so they live where the engine's do: the SQLite file, or PostgreSQL. Statements
+are portable SQL with ``?`` parameters; the store writes them in its dialect.
+Each write is one transaction; writes inside :meth:`ContentStore.transaction`
+join it, and so do reads, which then see its writes.
 """
 
 from __future__ import annotations
 
-import re
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
-from pathlib import Path
 
-Row = sqlite3.Row
-_MIGRATION = re.compile(r"^(\d{4})_web_[a-z0-9_]+\.sql$")
+from nocontact.store.base import Record, Sql, Store
 
-
-def migrations() -> list[tuple[int, str]]:
-    """The app's numbered schema files, oldest first."""
-    folder = resources.files("nocontact.web").joinpath("migrations")
-    found = []
-    for entry in folder.iterdir():
-        match = _MIGRATION.match(entry.name)
-        if match is not None:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+Row = Record
 
 
 class ContentStore:
-    """The web tables of one SQLite file (``:memory:`` for a throwaway)."""
+    """The web tables of one store (the engine's)."""
 
-    def __init__(self, path: str | Path) -> None:
-        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA busy_timeout = 5000")
-        self._lock = threading.RLock()
-        self._migrate()
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._open = threading.local()  # this thread's transaction, if one is open
 
-    def _migrate(self) -> None:
-        with self.transaction():
-            self._conn.execute("CREATE TABLE IF NOT EXISTS web_schema (version INTEGER NOT NULL)")
-            row = self._conn.execute("SELECT MAX(version) FROM web_schema").fetchone()
-            current = int(row[0] or 0)
-            for version, sql in migrations():
-                if version > current:
-                    for statement in _statements(sql):
-                        self._conn.execute(statement)
-                    self._conn.execute("INSERT INTO web_schema (version) VALUES (?)", (version,))
+    def _current(self) -> Sql | None:
+        found: Sql | None = getattr(self._open, "sql", None)
+        return found
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nested uses join the outer one."""
-        with self._lock:
-            if self._conn.in_transaction:
-                yield self._conn
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
+    def transaction(self, name: str = "web_content") -> Iterator[Sql]:
+        """One write transaction, committed when the block ends; nested uses join it."""
+        current = self._current()
+        if current is not None:
+            yield current
+            return
+        with self._store.sql(name, write=True) as sql:
+            self._open.sql = sql
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                yield sql
+            finally:
+                self._open.sql = None
+
+    @contextmanager
+    def _reading(self) -> Iterator[Sql]:
+        current = self._current()
+        if current is not None:
+            yield current
+            return
+        with self._store.sql("web_read") as sql:
+            yield sql
 
     def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        with self._lock:
-            return list(self._conn.execute(sql, params).fetchall())
+        with self._reading() as reader:
+            return reader.all(sql, params)
 
     def one(self, sql: str, params: Sequence[object] = ()) -> Row | None:
-        with self._lock:
-            found: Row | None = self._conn.execute(sql, params).fetchone()
-            return found
+        with self._reading() as reader:
+            return reader.one(sql, params)
 
     def run(self, sql: str, params: Sequence[object] = ()) -> int:
-        """Execute one write in its own transaction (or the open one); the new row id."""
-        with self.transaction() as conn:
-            cursor = conn.execute(sql, params)
-            return int(cursor.lastrowid or 0)
+        """Execute one write in its own transaction (or the open one); rows changed."""
+        with self.transaction() as writer:
+            return writer.run(sql, params)
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-
-def _statements(sql: str) -> Iterator[str]:
-    pending = ""
-    for piece in sql.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            yield pending
-            pending = ""
+    def insert(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Insert one row into a table with an ``id`` column; the new row's id."""
+        with self.transaction() as writer:
+            row = writer.one(sql + " RETURNING id", params)
+        assert row is not None
+        return int(row["id"])

@@ -68,7 +68,7 @@ class Feed:
     def post(self, author: str, body: str, *, ago: float = 0.0) -> int:
         """A new post (``ago`` seconds in the past: the demo's history)."""
         ctx = self.ctx
-        post = ctx.store.run(
+        post = ctx.store.insert(
             "INSERT INTO web_posts (author, body, at) VALUES (?, ?, ?)",
             (author, body, ctx.now() - max(0.0, ago)),
         )
@@ -90,7 +90,7 @@ class Feed:
             return decision.actor_sees.value
         column = {"reply": "reply_to", "repost": "repost_of", "quote": "quote_of"}[kind]
         with ctx.store.transaction():
-            new = ctx.store.run(
+            new = ctx.store.insert(
                 f"INSERT INTO web_posts (author, body, at, {column}, hidden_from_parent)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (actor, body, ctx.now(), post_id, int(decision.outcome is Outcome.DROP)),

@@ -99,7 +99,7 @@ class Messages:
             if own:
                 sees = own[0].actor_sees.value
         with ctx.store.transaction():
-            message = ctx.store.run(
+            message = ctx.store.insert(
                 "INSERT INTO web_messages (sender, conversation, body, at, sender_sees, until)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (sender, conversation, body, now, sees, until),
@@ -267,7 +267,7 @@ class Messages:
     def create_group(self, creator: str, name: str, invitees: list[str]) -> int:
         """A group; each invitee is invited as the engine allows ``group_add``."""
         ctx = self.ctx
-        group = ctx.store.run(
+        group = ctx.store.insert(
             "INSERT INTO web_groups (name, created_by, created) VALUES (?, ?, ?)",
             (name, creator, ctx.now()),
         )
@@ -284,8 +284,8 @@ class Messages:
         decision = self.ctx.decide(adder, "group_add", person)
         if decision.outcome is Outcome.ALLOW:
             self.ctx.store.run(
-                "INSERT OR IGNORE INTO web_group_members (group_id, person, status)"
-                " VALUES (?, ?, 'invited')",
+                "INSERT INTO web_group_members (group_id, person, status)"
+                " VALUES (?, ?, 'invited') ON CONFLICT DO NOTHING",
                 (group, person),
             )
         self.ctx.live.changed()

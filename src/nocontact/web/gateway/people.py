@@ -252,7 +252,8 @@ class People:
             return "sent"
         if decision.outcome is Outcome.ALLOW:
             self.ctx.store.run(
-                "INSERT OR IGNORE INTO web_follows (follower, followee, at) VALUES (?, ?, ?)",
+                "INSERT INTO web_follows (follower, followee, at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (viewer, person, self.ctx.now()),
             )
             if decision.notify:
@@ -268,8 +269,8 @@ class People:
 
     def _request(self, follower: str, followee: str, *, approvable: bool) -> None:
         self.ctx.store.run(
-            "INSERT OR IGNORE INTO web_follow_requests (follower, followee, at, approvable)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO web_follow_requests (follower, followee, at, approvable)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (follower, followee, self.ctx.now(), int(approvable)),
         )
         self.ctx.live.changed()
@@ -302,7 +303,8 @@ class People:
                 (follower, person),
             )
             self.ctx.store.run(
-                "INSERT OR IGNORE INTO web_follows (follower, followee, at) VALUES (?, ?, ?)",
+                "INSERT INTO web_follows (follower, followee, at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (follower, person, self.ctx.now()),
             )
         self.ctx.live.changed()

@@ -70,7 +70,7 @@ class Phone:
             fate = "ringing"
         now = ctx.now()
         with ctx.store.transaction():
-            entry = ctx.store.run(
+            entry = ctx.store.insert(
                 "INSERT INTO web_calls (kind, caller, callee, number, source, body, at,"
                 " caller_sees, fate, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (kind, caller, callee or "", dialled, source, body, now, decision.actor_sees.value,

@@ -83,15 +83,15 @@ class Sync:
                 "DELETE FROM web_follows WHERE follower = ? AND followee = ?", (follower, followee)
             )
             store.run(
-                "INSERT OR IGNORE INTO web_removed_follows (boundary_id, follower, followee, at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO web_removed_follows (boundary_id, follower, followee, at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (boundary_id, follower, followee, found["at"]),
             )
         if kind == "block" and self.people.exists(other):
             # The owner's profile as the target saw it, never later changes.
             store.run(
-                "INSERT OR IGNORE INTO web_profile_snapshots (owner, target, name, handle, at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO web_profile_snapshots (owner, target, name, handle, at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (owner, other, self.ctx.name(owner), self.people.handle(owner), event.at),
             )
         tell: Mapping[str, object] | None = data.get("tell_target")  # type: ignore[assignment]
@@ -119,14 +119,15 @@ class Sync:
         target = str(data["target"])
         how = "lifted" if event.type == "boundary_lifted" else "expired"
         store.run(
-            "INSERT OR IGNORE INTO web_ended_boundaries (boundary_id, owner, kind, target, how, at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO web_ended_boundaries (boundary_id, owner, kind, target, how, at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (boundary_id, owner, kind, target, how, event.at),
         )
         if "restore_follows" in data:
             store.run(
-                "INSERT OR IGNORE INTO web_follows (follower, followee, at)"
-                " SELECT follower, followee, at FROM web_removed_follows WHERE boundary_id = ?",
+                "INSERT INTO web_follows (follower, followee, at)"
+                " SELECT follower, followee, at FROM web_removed_follows WHERE boundary_id = ?"
+                " ON CONFLICT DO NOTHING",
                 (boundary_id,),
             )
         store.run("DELETE FROM web_removed_follows WHERE boundary_id = ?", (boundary_id,))
