@@ -571,7 +571,7 @@ class SQLiteStore:
 
     def sql(self, name: str, *, write: bool = False) -> AbstractContextManager[Sql]:
         """Plain SQL on the reader connection, or in one ``BEGIN IMMEDIATE`` on the writer."""
-        return self._writing(name) if write else self._plain_reading()
+        return self._plain_writing(name) if write else self._plain_reading()
 
     @contextmanager
     def _plain_reading(self) -> Iterator[Sql]:
@@ -579,19 +579,9 @@ class SQLiteStore:
             yield _SQLiteSql(conn)
 
     @contextmanager
-    def _writing(self, name: str) -> Iterator[Sql]:
-        with self._write_lock:
-            conn = self._open(self._writer)
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield _SQLiteSql(conn)
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"transaction {name!r} failed: {exc}") from exc
-                raise
+    def _plain_writing(self, name: str) -> Iterator[Sql]:
+        with self._writing(name) as conn:
+            yield _SQLiteSql(conn)
 
     def close(self) -> None:
         """Close both connections. Calling it twice is harmless."""
