@@ -198,3 +198,16 @@ def test_help_teaches_with_examples(command: list[str]) -> None:
     assert "Usage:" in result.output
     if command in ([], ["person", "add"], ["boundary", "add"], ["decide"], ["list"], ["import"]):
         assert "nocontact " in result.output.split("Usage:")[1]
+
+
+def test_the_citus_table_is_the_distribution_map() -> None:
+    """docs/operations.md lists each table with the column that distributes it in code."""
+    from nocontact.store.distribution import DISTRIBUTION
+
+    text = (ROOT / "docs" / "operations.md").read_text()
+    section = text.split("### Citus: distributing by owner")[1].split("\n## ")[0]
+    documented: dict[str, str | None] = {}
+    for tables, column in re.findall(r"^\| (`.+?) \| (`\w+`|not distributed) \|", section, re.M):
+        for table in re.findall(r"`(\w+)`", tables):
+            documented[table] = column.strip("`") if column.startswith("`") else None
+    assert documented == dict(DISTRIBUTION)

@@ -296,7 +296,8 @@ def test_changes_without_an_event_are_refused(store: Store) -> None:
         (Put("persons", {"id": "p9", "created": 1.0, "colour": "red"}), "unknown column"),
         (Put("nowhere", {"id": "p9"}), "unknown table"),
         (Delete("nowhere", {"id": "p9"}), "unknown table"),
-        (Delete("contacts", {"owner": "p1"}), "exactly the columns"),
+        (Delete("contacts", {"owner": "p1"}), "must have the columns"),
+        (Delete("contacts", {"owner": "p1", "contact": "p2", "colour": "x"}), "must have the col"),
         (Put("persons", {"name": "no id", "created": 1.0}), "lacks key columns"),
         (Put("persons", {"id": "p9", "name": "no created"}), "failed"),
         (Put("persons", {"id": "p9", "created": object()}), "failed"),
@@ -306,6 +307,7 @@ def test_changes_without_an_event_are_refused(store: Store) -> None:
         "unknown-table",
         "unknown-table-delete",
         "partial-key",
+        "unknown-key-column",
         "missing-key",
         "not-null",
         "unbindable-value",
@@ -326,6 +328,17 @@ def test_a_failed_commit_leaves_nothing_behind(store: Store, bad: Change, match:
     assert after.revision == store.revision() == 1
     assert [e.type for e in store.events()] == ["test"]
     assert store.commit("after", good, [event("next")]) == 2
+
+
+def test_a_delete_may_name_the_owner_too(store: Store) -> None:
+    """A delete by key may also name other columns (the owner, which routes it to a
+    shard): the row goes only when they match."""
+    commit_puts(store, "boundaries", boundary("b1"))
+    owner = str(boundary("b1")["owner"])
+    store.commit("wrong", [Delete("boundaries", {"id": "b1", "owner": "other"})], [event()])
+    assert [r["id"] for r in rows(store, "boundaries")] == ["b1"]
+    store.commit("lift", [Delete("boundaries", {"id": "b1", "owner": owner})], [event()])
+    assert rows(store, "boundaries") == []
 
 
 def test_event_data_must_be_json(store: Store) -> None:
@@ -473,7 +486,8 @@ def test_an_end_is_written_once_among_stores(backend: Backend) -> None:
     try:
         commit_puts(one, "boundaries", boundary("b1"))
         ends = float(str(boundary("b1")["ends"]))
-        due = [("b1", ends, event("boundary_expired", id="b1"))]
+        owner = str(boundary("b1")["owner"])
+        due = [("b1", owner, ends, event("boundary_expired", id="b1"))]
         assert one.end_boundaries("expire_due", due) == (2, ["b1"])
         two.mark_read()  # a writer catches up first
         assert two.end_boundaries("expire_due", due) == (2, [])

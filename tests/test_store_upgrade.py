@@ -93,7 +93,7 @@ def test_an_old_file_migrates_and_keeps_its_rows(tmp_path: Path, web_steps: int)
                                          outcome="hold", sealed=False, boundary="b_1",
                                          announced=False, at=6.0)  # fmt: skip
         assert attempt.id == 2
-        assert Attempts(store).told("b_1", "tel:+14155550123")
+        assert Attempts(store).told("olive", "b_1", "tel:+14155550123")
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1].version
     assert not {"web_schema", "telephony_migrations"} & tables(path)

@@ -247,7 +247,7 @@ class ListCommands:
                 raise UnknownList(f"{owner} does not subscribe to {list_id!r}", field="list")
             return self._commit(
                 "unsubscribe",
-                [Delete("list_subscriptions", {"id": found.id})],
+                [Delete("list_subscriptions", {"id": found.id, "owner": owner})],
                 [NewEvent("list_unsubscribed", now, {"id": found.id, "list": list_id})],
             )
 

@@ -160,7 +160,12 @@ class Commands(Reads):
         if not ended:
             return
         due = [
-            (b.id, b.ends or now, NewEvent("boundary_expired", b.ends or now, _ended_data(b)))
+            (
+                b.id,
+                b.owner,
+                b.ends or now,
+                NewEvent("boundary_expired", b.ends or now, _ended_data(b)),
+            )
             for b in ended
         ]
         try:
@@ -528,7 +533,7 @@ class Commands(Reads):
                 data["restore_follows"] = _follows(boundary)
             revision = self._commit(
                 "lift",
-                [Delete("boundaries", {"id": boundary.id})],
+                [Delete("boundaries", {"id": boundary.id, "owner": boundary.owner})],
                 [NewEvent("boundary_lifted", now, data)],
             )
             return Lifted(boundary, revision, ended=True)

@@ -288,8 +288,10 @@ class Reads:
         found = self._index.boundaries.get(boundary_id)
         if found is not None and found.revision:
             return found
+        # The owner, when known, keeps the lookup on one shard (see store/distribution.py).
+        where = {"id": boundary_id} if found is None else {"id": boundary_id, "owner": found.owner}
         with self._lock:
-            rows = self._store.select("boundaries", {"id": boundary_id})
+            rows = self._store.select("boundaries", where)
         return boundary_from_row(rows[0]) if rows else found
 
     def boundary(self, boundary_id: str) -> Boundary:

@@ -76,7 +76,11 @@ class Put:
 
 @dataclass(frozen=True, slots=True)
 class Delete:
-    """Delete the row of ``table`` whose key columns equal ``key``."""
+    """Delete the row of ``table`` whose key columns equal ``key``.
+
+    ``key`` may also name other columns the row must match: the owner of a
+    boundary deleted by id, so that a store sharded by owner finds the shard.
+    """
 
     table: str
     key: Row
@@ -171,14 +175,15 @@ class Store(Protocol):
         ...
 
     def end_boundaries(
-        self, name: str, due: Sequence[tuple[str, float, NewEvent]]
+        self, name: str, due: Sequence[tuple[str, str, float, NewEvent]]
     ) -> tuple[int, list[str]]:
-        """Delete each boundary ``(id, ends, event)`` whose stored end is still ``ends``,
+        """Delete each boundary ``(id, owner, ends, event)`` whose stored end is still ``ends``,
         with its event, atomically; return the new revision and the ids deleted
         (the revision unchanged and no ids when none was).
 
         The guard on the stored row makes an end written exactly once, whichever
-        of several writers on one database gets there first.
+        of several writers on one database gets there first. The owner routes
+        the delete to one shard when the table is distributed by ``owner``.
         """
         ...
 

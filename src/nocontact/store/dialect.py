@@ -47,9 +47,9 @@ class Dialect:
             f"ON CONFLICT ({conflict}) {action}"
         )
 
-    def delete(self, table: str) -> str:
-        keys, _ = TABLES[table]
-        where = " AND ".join(f"{_quote(k)} = {self.named(k)}" for k in keys)
+    def delete(self, table: str, columns: tuple[str, ...] | None = None) -> str:
+        """Delete by the key, or by ``columns`` (the key and columns that route it)."""
+        where = " AND ".join(f"{_quote(c)} = {self.named(c)}" for c in columns or TABLES[table][0])
         return f"DELETE FROM {_quote(table)} WHERE {where}"
 
     def insert(self, table: str, columns: tuple[str, ...]) -> str:

@@ -43,6 +43,7 @@ from nocontact.store.base import (
 from nocontact.store.dialect import POSTGRES
 from nocontact.store.pg_listen import Listener, channel_for
 from nocontact.store.sqlite import (
+    _END_BOUNDARY,
     _REVOKE_KEY,
     _SELECT_KEYS,
     _delete_params,
@@ -72,10 +73,7 @@ _INSERT_EVENT = "INSERT INTO events (revision, seq, at, type, data) VALUES (%s, 
 _NOTIFY = "SELECT pg_notify(%s, %s)"
 #: The transaction's name, seen in ``pg_stat_activity`` while it runs.
 _NAME_TRANSACTION = "SELECT set_config('application_name', %s, true)"
-_END_BOUNDARY = "DELETE FROM boundaries WHERE id = %s AND ends = %s"
-_NOT_PLAIN = " WHERE plain IS DISTINCT FROM 1"
 _UPSERT = {table: POSTGRES.upsert(table) for table in TABLES}
-_DELETE = {table: POSTGRES.delete(table) for table in TABLES}
 
 
 def is_postgres_url(target: object) -> bool:
@@ -160,17 +158,15 @@ class PostgresStore:
         return self._transaction(name, apply, check=True)[0]
 
     def end_boundaries(
-        self, name: str, due: Sequence[tuple[str, float, NewEvent]]
+        self, name: str, due: Sequence[tuple[str, str, float, NewEvent]]
     ) -> tuple[int, list[str]]:
         ended: list[str] = []
 
         def apply(cur: psycopg.Cursor[Any], revision: int) -> list[NewEvent]:
             ended.clear()
             events = []
-            for boundary_id, ends, event in due:
-                cur.execute(
-                    "DELETE FROM boundaries WHERE id = %s AND ends = %s", (boundary_id, ends)
-                )
+            for boundary_id, owner, ends, event in due:
+                cur.execute(POSTGRES.plain(_END_BOUNDARY), (boundary_id, owner, ends))
                 if cur.rowcount:
                     ended.append(boundary_id)
                     events.append(event)
@@ -563,7 +559,7 @@ def _statement(change: Change) -> tuple[str, dict[str, object]]:
         params = _put_params(change)
         return _UPSERT[change.table], params
     params = _delete_params(change)
-    return _DELETE[change.table], params
+    return POSTGRES.delete(change.table, tuple(params)), params
 
 
 def _columns(table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -81,14 +81,13 @@ def _upsert_sql(table: str) -> str:
     )
 
 
-def _delete_sql(table: str) -> str:
-    keys, _ = TABLES[table]
-    where = " AND ".join(f"{_quote(k)} = :{k}" for k in keys)
+def _delete_sql(table: str, columns: Sequence[str]) -> str:
+    where = " AND ".join(f"{_quote(c)} = :{c}" for c in columns)
     return f"DELETE FROM {_quote(table)} WHERE {where}"
 
 
 _UPSERT: Mapping[str, str] = {table: _upsert_sql(table) for table in TABLES}
-_DELETE: Mapping[str, str] = {table: _delete_sql(table) for table in TABLES}
+_END_BOUNDARY = "DELETE FROM boundaries WHERE id = ? AND owner = ? AND ends = ?"
 _INSERT_EVENT = "INSERT INTO events (revision, seq, at, type, data) VALUES (?, ?, ?, ?, ?)"
 _MAX_REVISION = "SELECT COALESCE(MAX(revision), 0) FROM events"
 _SELECT_KEYS = (
@@ -118,13 +117,15 @@ def _put_params(change: Put) -> dict[str, object]:
 
 
 def _delete_params(change: Delete) -> dict[str, object]:
-    keys, _ = _columns(change.table)
-    if set(change.key) != set(keys):
+    """The key columns, then the other columns the row must match (say, its owner)."""
+    keys, others = _columns(change.table)
+    if not set(keys) <= set(change.key) or set(change.key) - set(keys) - set(others):
         raise StoreError(
-            f"key for table {change.table!r} must have exactly the columns {list(keys)}, "
-            f"not {sorted(change.key)}"
+            f"key for table {change.table!r} must have the columns {list(keys)} "
+            f"and only columns of the table, not {sorted(change.key)}"
         )
-    return dict(change.key)
+    extra = sorted(set(change.key) - set(keys))
+    return {c: change.key[c] for c in (*keys, *extra)}
 
 
 def _statement(change: Change, revision: int) -> tuple[str, dict[str, object]]:
@@ -136,7 +137,7 @@ def _statement(change: Change, revision: int) -> tuple[str, dict[str, object]]:
                 params[column] = revision
         return _UPSERT[change.table], params
     params = _delete_params(change)
-    return _DELETE[change.table], params
+    return _delete_sql(change.table, tuple(params)), params
 
 
 def _event_rows(revision: int, events: Sequence[NewEvent]) -> list[tuple[object, ...]]:
@@ -423,7 +424,7 @@ class SQLiteStore:
                     raise StoreError(f"commit failed: {exc}") from exc
 
     def end_boundaries(
-        self, name: str, due: Sequence[tuple[str, float, NewEvent]]
+        self, name: str, due: Sequence[tuple[str, str, float, NewEvent]]
     ) -> tuple[int, list[str]]:
         """Delete the boundaries still stored with the end given, each with its event."""
         ended: list[str] = []
@@ -431,10 +432,8 @@ class SQLiteStore:
             with self._writing(name) as conn:
                 revision = self._next_revision(conn)
                 events = []
-                for boundary_id, ends, event in due:
-                    cursor = conn.execute(
-                        "DELETE FROM boundaries WHERE id = ? AND ends = ?", (boundary_id, ends)
-                    )
+                for boundary_id, owner, ends, event in due:
+                    cursor = conn.execute(_END_BOUNDARY, (boundary_id, owner, ends))
                     if cursor.rowcount:
                         ended.append(boundary_id)
                         events.append(event)

@@ -45,13 +45,17 @@ class Attempts:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def told(self, boundary: str, caller: str) -> bool:
-        """Was ``caller`` already told the space message of ``boundary``?"""
+    def told(self, owner: str, boundary: str, caller: str) -> bool:
+        """Was ``caller`` already told the space message of ``owner``'s ``boundary``?
+
+        The owner is known (the boundary's): naming it keeps the lookup on the
+        owner's shard when the table is distributed by ``owner``.
+        """
         with self._store.sql("attempt_told") as sql:
             row = sql.one(
-                "SELECT 1 AS told FROM telephony_attempts WHERE boundary = ? AND caller = ?"
-                " AND announced = 1 LIMIT 1",
-                (boundary, caller),
+                "SELECT 1 AS told FROM telephony_attempts WHERE owner = ? AND boundary = ?"
+                " AND caller = ? AND announced = 1 LIMIT 1",
+                (owner, boundary, caller),
             )
         return row is not None
 

@@ -65,7 +65,7 @@ def answer(engine: Engine, attempts: Attempts, request: Request) -> Answer:
     first_hold = False
     explained = decision.explanation
     if decision.outcome is Outcome.HOLD and explained is not None:
-        first_hold = not attempts.told(explained.boundary_id, caller.uri)
+        first_hold = not attempts.told(explained.owner, explained.boundary_id, caller.uri)
     if explained is not None and (decision.outcome is Outcome.HOLD or decision.evidence):
         keep = Keep(
             owner=explained.owner,
