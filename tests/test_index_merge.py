@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from nocontact.core.batch import decide_numbers
 from nocontact.core.decide import Policy, decide_parties
-from nocontact.core.edges import CODES, plain_boundary
+from nocontact.core.edges import CODES, Edges, first_per_pair, plain_boundary
 from nocontact.core.index import Index
 from nocontact.core.merge import Built, MergeJob, build
 from nocontact.core.model import Action, Boundary, Interaction, Kind, Outcome
@@ -271,3 +271,30 @@ def test_writes_and_reads_during_background_merges_agree_with_the_store(
     assert merges, "no merge ran during the writes"
     reopened = make_engine()
     assert _decisions(engine, people) == _decisions(reopened, people)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_splicing_changes_into_edges_builds_what_a_full_build_does(seed: int) -> None:
+    """``Edges.merged`` (only the changes sorted) equals ``Edges.build`` from scratch."""
+    rng = np.random.default_rng(seed)
+    people = int(rng.integers(2, 60))
+    owners, targets = rng.integers(0, people, 400), rng.integers(0, people, 400)
+    keep = first_per_pair(owners, targets) & (owners != targets)
+    owners, targets = owners[keep], targets[keep]
+    codes = rng.integers(0, CODES, owners.size).astype(np.uint8)
+    edges = Edges.build(people, owners, targets, codes)
+    pairs = (owners << 32) | targets
+    dead = np.unique(np.concatenate((rng.choice(pairs, rng.integers(0, 40)), [5 << 32 | 7])))
+    more = people + int(rng.integers(0, 5))
+    add_o, add_t = rng.integers(0, more, 200), rng.integers(0, more, 200)
+    add_c = rng.integers(0, CODES, 200).astype(np.uint8)
+    got, taken = edges.merged(more, add_o, add_t, add_c, dead)
+    alive = ~np.isin(pairs, dead)
+    all_o = np.concatenate((owners[alive], add_o))
+    all_t = np.concatenate((targets[alive], add_t))
+    all_c = np.concatenate((codes[alive], add_c))
+    first = first_per_pair(all_o, all_t)
+    want = Edges.build(more, all_o[first], all_t[first], all_c[first])
+    assert taken.tolist() == first[alive.sum() :].tolist()
+    for name, array in want.arrays().items():
+        assert getattr(got, name).tolist() == array.tolist(), name

@@ -380,8 +380,12 @@ class Index:
 
     def load_plain_extras(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Plain boundaries that share a pair with an edge, into the overlay."""
+        log = self._log
+        settled = len(log) == log.extras  # then these are extras too: no merge folds them
         for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True):
             self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c, self.id_key))
+        if settled:
+            log.extras = len(log)
 
     def plain_extras(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
         """The overlay's plain boundaries as triples (after ``merge``: those sharing a pair)."""

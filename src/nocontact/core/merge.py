@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .edges import ABSENT, I64, NONE, U8, Edges, first_per_pair
+from .edges import ABSENT, I64, NONE, U8, Edges
 
 I16 = npt.NDArray[np.int16]
 #: Python lists become arrays this many items at a time, so the GIL is never held long.
@@ -165,19 +165,16 @@ class Built:
 
 
 def build(job: MergeJob) -> Built:
-    """The heavy step: new edges from the job's live edges and its log (takes no lock).
+    """The heavy step: new edges from the job's edges, removals and log (takes no lock).
 
     Entries are taken in log order after the live edges, so a plain boundary
-    that shares its pair with an edge (or an earlier one) stays an extra.
+    that shares its pair with an edge (or an earlier one) stays an extra. Only
+    the changes are sorted (``Edges.merged``), so the build holds the GIL in
+    short pieces and writers keep running meanwhile.
     """
-    owners, targets, codes = job.plain.live()
+    dead = np.sort(np.array(list(job.plain.dead), np.int64))  # list(): one C call, atomic
     at = job.log.present(job.upto)
     pairs: I64 = _array(job.log.pairs, job.upto, np.int64)[at]
-    extra_codes = _array(job.log.codes, job.upto, np.int16)[at].astype(np.uint8)
-    owners = np.concatenate((owners, pairs >> 32))
-    targets = np.concatenate((targets, pairs & LOW))
-    codes = np.concatenate((codes, extra_codes))
-    first = first_per_pair(owners, targets)
-    edges = Edges.build(job.numbers, owners[first], targets[first], codes[first])
-    taken = first[owners.size - at.size :]
+    codes = _array(job.log.codes, job.upto, np.int16)[at].astype(np.uint8)
+    edges, taken = job.plain.edges.merged(job.numbers, pairs >> 32, pairs & LOW, codes, dead)
     return Built(job, edges, at[taken], at[~taken])
