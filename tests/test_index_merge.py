@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from nocontact.core import edges as edges_module
 from nocontact.core.batch import decide_numbers
 from nocontact.core.decide import Policy, decide_parties
 from nocontact.core.edges import CODES, Edges, first_per_pair, plain_boundary
@@ -274,8 +275,11 @@ def test_writes_and_reads_during_background_merges_agree_with_the_store(
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_splicing_changes_into_edges_builds_what_a_full_build_does(seed: int) -> None:
+def test_splicing_changes_into_edges_builds_what_a_full_build_does(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``Edges.merged`` (only the changes sorted) equals ``Edges.build`` from scratch."""
+    monkeypatch.setattr(edges_module, "SPLICE_CHUNK", 1 + seed * 13)  # many chunks, or one
     rng = np.random.default_rng(seed)
     people = int(rng.integers(2, 60))
     owners, targets = rng.integers(0, people, 400), rng.integers(0, people, 400)

@@ -24,7 +24,7 @@ import io
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,8 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
+
+T = TypeVar("T", bound=np.generic)
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
 #: Codes run from 0 to CODES - 1: kind * 4 + 2 * (disclosure is unavailable) + evidence.
@@ -379,11 +381,37 @@ def _splice(
     counts += np.bincount(rows, minlength=n) - np.bincount(gone_rows, minlength=n)
     new_off = np.zeros(n + 1, np.int64)
     np.cumsum(counts, out=new_off[1:])
-    # After the removals, an insertion moves left by the removals before it.
-    at = at - np.sort(gone).searchsorted(at)
-    new_values = np.insert(np.delete(values, gone), at, new.astype(np.int32))
-    new_codes = np.insert(np.delete(codes, gone), at, new_codes)
-    return new_off, new_values, new_codes
+    gone = np.sort(gone)
+    spliced = _spliced(values, gone, at, new.astype(np.int32))
+    return new_off, spliced, _spliced(codes, gone, at, new_codes)
+
+
+#: Entries copied at a time: numpy holds the GIL while it copies, a millisecond or so here.
+SPLICE_CHUNK = 1 << 20
+
+
+def _spliced(values: npt.NDArray[T], gone: I64, at: I64, new: npt.NDArray[T]) -> npt.NDArray[T]:
+    """``values`` without the entries at ``gone``, ``new`` put in before the entries at ``at``.
+
+    ``gone`` and ``at`` are sorted. Done a chunk at a time so another thread
+    (a writer) never waits long for the GIL.
+    """
+    out = np.empty(values.size - gone.size + new.size, values.dtype)
+    cursor = 0
+    for lo in range(0, values.size + 1, SPLICE_CHUNK):
+        hi = min(lo + SPLICE_CHUNK, values.size)
+        last = hi == values.size  # the last chunk also takes what goes at the very end
+        g = gone[gone.searchsorted(lo) : gone.searchsorted(hi)]
+        first, stop = at.searchsorted(lo), at.size if last else at.searchsorted(hi)
+        where = at[first:stop]
+        # After the removals, an insertion moves left by the removals before it.
+        part = np.insert(np.delete(values[lo:hi], g - lo), where - lo - g.searchsorted(where),
+                         new[first:stop])  # fmt: skip
+        out[cursor : cursor + part.size] = part
+        cursor += part.size
+        if last:
+            break
+    return out
 
 
 _ARRAYS = ("fwd_off", "fwd_tgt", "fwd_code", "rev_off", "rev_src", "rev_code", "sig")
