@@ -10,6 +10,7 @@ The modules, in the order a run uses them:
 - ``runner``: one run, with progress bars;
 - ``report``: the on-screen table, ``BENCHMARKS.md`` and the plot;
 - ``http``: ``nocontact bench --http``, the service measured through real HTTP;
+- ``stall``: the longest single write while the overlay is merged in the background;
 - ``sections``: the named sections of ``BENCHMARKS.md``, so that ``nocontact bench`` and
   ``nocontact bench --http`` each replace only their own.
 

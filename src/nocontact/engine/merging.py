@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from nocontact.core.index import Index
@@ -23,7 +24,10 @@ __all__ = ["Merger"]
 log = logging.getLogger(__name__)
 
 #: Merged boundaries dropped from the overlay per turn of the lock (a few milliseconds).
-TIDY_CHUNK = 1000
+TIDY_CHUNK = 500
+#: The pause between two turns: a lock is not fair, and without it a waiting writer
+#: would not get the lock before the merge takes it again.
+TIDY_PAUSE = 0.002
 #: How often a merge waiting for the lock checks whether the engine closed.
 LOCK_POLL = 0.05
 
@@ -87,6 +91,7 @@ class Merger:
                     more = index.merge_tidy(TIDY_CHUNK)
                 finally:
                     self._lock.release()
+                time.sleep(TIDY_PAUSE)
         except Exception:  # the index stays whole: a failed merge only leaves the overlay big
             log.exception("background merge failed")
 
