@@ -12,6 +12,7 @@ The modules, in the order a run uses them:
 - ``http``: ``nocontact bench --http``, the service measured through real HTTP;
 - ``workers``: ``nocontact bench --workers``, many workers on SQLite and PostgreSQL, and
   the longest write stall;
+- ``stall``: the longest single write while the overlay is merged in the background;
 - ``sections``: the named sections of ``BENCHMARKS.md``, so that ``nocontact bench`` and
   ``nocontact bench --http`` each replace only their own.
 

@@ -98,13 +98,14 @@ def decide_numbers(
     a, b = _numbers(actors), _numbers(targets)
     table = outcome_table(action)
     out = np.full(a.size, table[ABSENT, ABSENT], np.uint8)
-    edges = index.edges
+    plain = index.plain  # once: the edges and their removals together
+    edges = plain.edges
     hits = np.flatnonzero(edges.maybe_many(a, b))
     if hits.size:
         owners = np.concatenate((a[hits], b[hits]))
         targets = np.concatenate((b[hits], a[hits]))
         both = edges.codes(owners, targets)
-        index.drop_dead(owners, targets, both)
+        plain.drop_dead(owners, targets, both)
         out[hits] = table[both[: hits.size], both[hits.size :]]
     for i in np.flatnonzero(_slow(index, action, a, b)).tolist():
         decision = decide_parties(
@@ -160,7 +161,8 @@ def _view(
     policy: Policy,
 ) -> Mask:
     """``view_post`` between one person and many: ``one`` views them, or they view ``one``."""
-    edges = index.edges
+    plain = index.plain  # once: the edges and their removals together
+    edges = plain.edges
     row, row_codes = edges.row(one)  # one's edges toward each of many
     column, column_codes = edges.column(one)  # each of many's edges toward one
     shown: Mask = np.ones(many.size, np.bool_)
@@ -177,9 +179,9 @@ def _view(
             some = many[near]
             from_one = lookup(row, row_codes, some)
             toward_one = lookup(column, column_codes, some)
-            if index.has_removed_edges():
-                index.drop_dead(one, some, from_one)
-                index.drop_dead(some, one, toward_one)
+            if plain.dead:
+                plain.drop_dead(one, some, from_one)
+                plain.drop_dead(some, one, toward_one)
             own, other = (from_one, toward_one) if viewer_acts else (toward_one, from_one)
             shown[near] = show_table()[own, other]
     if index.lists.by_owner:

@@ -24,7 +24,7 @@ import io
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,8 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 U64 = npt.NDArray[np.uint64]
+
+T = TypeVar("T", bound=np.generic)
 
 KINDS: tuple[Kind, ...] = tuple(Kind)
 #: Codes run from 0 to CODES - 1: kind * 4 + 2 * (disclosure is unavailable) + evidence.
@@ -270,6 +272,45 @@ class Edges:
         lo, hi = off[target], off[target + 1]
         return self.rev_src[lo:hi], self.rev_code[lo:hi]
 
+    def merged(
+        self, n: int, owners: I64, targets: I64, codes: U8, dead: I64
+    ) -> tuple[Edges, npt.NDArray[np.bool_]]:
+        """These edges without the ``dead`` pairs (sorted), with the given ones added.
+
+        What ``build`` gives for the live edges followed by the additions, but
+        only the changes are sorted: the rows are spliced, and only the
+        signatures of persons who lost an edge are computed again. An addition
+        whose pair has a live edge, or an earlier addition, is not taken: the
+        mask says which are.
+        """
+        n = max(n, self.n)
+        d_o, d_t = dead >> 32, dead & _LOW
+        at, hit = _find(self.fwd_off, self.fwd_tgt, d_o, d_t)
+        gone_at, gone_o, gone_t = at[hit], d_o[hit], d_t[hit]
+        found_at, found = _find(self.fwd_off, self.fwd_tgt, owners, targets)
+        live = found & ~_member((owners << 32) | targets, dead)
+        taken = first_per_pair(owners, targets) & ~live
+        o, t, c = owners[taken], targets[taken], codes[taken]
+        by_owner = np.lexsort((t, o))
+        fwd = _splice(self.fwd_off, self.fwd_tgt, self.fwd_code, n, gone_at, gone_o,
+                      found_at[taken][by_owner], o[by_owner], t[by_owner], c[by_owner])  # fmt: skip
+        rev_gone, _ = _find(self.rev_off, self.rev_src, gone_t, gone_o)
+        by_target = np.lexsort((o, t))
+        rev_at, _ = _find(self.rev_off, self.rev_src, t[by_target], o[by_target])
+        rev = _splice(self.rev_off, self.rev_src, self.rev_code, n, rev_gone, gone_t,
+                      rev_at, t[by_target], o[by_target], c[by_target])  # fmt: skip
+        sig = np.zeros(n, np.uint64)
+        sig[: self.n] = self.sig
+        _add_bits(sig, o, t)
+        _add_bits(sig, t, o)
+        if gone_at.size:  # those who lost an edge: their words from their rows again
+            again = np.unique(np.concatenate((gone_o, gone_t)))
+            sig[again] = 0
+            for off, values in ((fwd[0], fwd[1]), (rev[0], rev[1])):
+                lens = off[again + 1] - off[again]
+                _add_bits(sig, np.repeat(again, lens), values[_ranges(off[again], lens)])
+        return Edges(n, *fwd, *rev, sig), taken
+
     def pairs(self) -> tuple[I64, I64, U8]:
         """Every edge as (owners, targets, codes), sorted by owner then target."""
         owners = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.fwd_off))
@@ -283,6 +324,94 @@ def first_per_pair(owners: I64, targets: I64) -> npt.NDArray[np.bool_]:
         _, at = np.unique((owners << 32) | targets, return_index=True)
         first[at] = True
     return first
+
+
+_LOW = 0xFFFFFFFF
+
+
+def _add_bits(sig: U64, people: I64, others: npt.NDArray[np.integer[Any]]) -> None:
+    """Set bit ``other % 64`` in the word of each person (see ``_signatures``)."""
+    if people.size:
+        np.bitwise_or.at(sig, people, np.uint64(1) << (others & 63).astype(np.uint64))
+
+
+def _ranges(starts: I64, lens: I64) -> I64:
+    """The positions ``starts[i] .. starts[i] + lens[i] - 1`` of every range, in order."""
+    total = int(lens.sum())
+    shifts = np.repeat(starts - np.cumsum(lens) + lens, lens)
+    found: I64 = np.arange(total, dtype=np.int64) + shifts
+    return found
+
+
+def _member(keys: I64, sorted_keys: I64) -> npt.NDArray[np.bool_]:
+    """For each key, whether it is in ``sorted_keys``."""
+    if not sorted_keys.size:
+        return np.zeros(keys.size, np.bool_)
+    at = sorted_keys.searchsorted(keys).clip(0, sorted_keys.size - 1)
+    found: npt.NDArray[np.bool_] = sorted_keys[at] == keys
+    return found
+
+
+def _find(off: I64, values: I32, rows: I64, wanted: I64) -> tuple[I64, npt.NDArray[np.bool_]]:
+    """Where each wanted value is, or would go, in its sorted row; and whether it is there."""
+    n = off.size - 1
+    lo = off[np.minimum(rows, n)]
+    end = off[np.minimum(rows + 1, n)]
+    hi = end.copy()
+    active = np.flatnonzero(lo < hi)
+    while active.size:  # a binary search in every row at once
+        mid = (lo[active] + hi[active]) >> 1
+        less = values[mid] < wanted[active]
+        lo[active] = np.where(less, mid + 1, lo[active])
+        hi[active] = np.where(less, hi[active], mid)
+        active = active[lo[active] < hi[active]]
+    inside = lo < end
+    found = np.zeros(rows.size, np.bool_)
+    found[inside] = values[lo[inside]] == wanted[inside]
+    return lo, found
+
+
+def _splice(
+    off: I64, values: I32, codes: U8, n: int,
+    gone: I64, gone_rows: I64, at: I64, rows: I64, new: I64, new_codes: U8,
+) -> tuple[I64, I32, U8]:  # fmt: skip
+    """Rows with the entries at ``gone`` taken out and ``new`` put in at ``at`` (sorted)."""
+    counts = np.zeros(n, np.int64)
+    counts[: off.size - 1] = np.diff(off)
+    counts += np.bincount(rows, minlength=n) - np.bincount(gone_rows, minlength=n)
+    new_off = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=new_off[1:])
+    gone = np.sort(gone)
+    spliced = _spliced(values, gone, at, new.astype(np.int32))
+    return new_off, spliced, _spliced(codes, gone, at, new_codes)
+
+
+#: Entries copied at a time: numpy holds the GIL while it copies, a millisecond or so here.
+SPLICE_CHUNK = 1 << 20
+
+
+def _spliced(values: npt.NDArray[T], gone: I64, at: I64, new: npt.NDArray[T]) -> npt.NDArray[T]:
+    """``values`` without the entries at ``gone``, ``new`` put in before the entries at ``at``.
+
+    ``gone`` and ``at`` are sorted. Done a chunk at a time so another thread
+    (a writer) never waits long for the GIL.
+    """
+    out = np.empty(values.size - gone.size + new.size, values.dtype)
+    cursor = 0
+    for lo in range(0, values.size + 1, SPLICE_CHUNK):
+        hi = min(lo + SPLICE_CHUNK, values.size)
+        last = hi == values.size  # the last chunk also takes what goes at the very end
+        g = gone[gone.searchsorted(lo) : gone.searchsorted(hi)]
+        first, stop = at.searchsorted(lo), at.size if last else at.searchsorted(hi)
+        where = at[first:stop]
+        # After the removals, an insertion moves left by the removals before it.
+        part = np.insert(np.delete(values[lo:hi], g - lo), where - lo - g.searchsorted(where),
+                         new[first:stop])  # fmt: skip
+        out[cursor : cursor + part.size] = part
+        cursor += part.size
+        if last:
+            break
+    return out
 
 
 _ARRAYS = ("fwd_off", "fwd_tgt", "fwd_code", "rev_off", "rev_src", "rev_code", "sig")

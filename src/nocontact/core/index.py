@@ -25,6 +25,7 @@ from .addresses import Address, AddressKind, looks_like_address, parse_address
 from .edges import ABSENT, I64, NONE, Edges, edge_code, first_per_pair, plain_boundary
 from .errors import InvalidAddress, InvalidInput
 from .lists import Lists
+from .merge import LOW, Built, MergeJob, Plain, PlainLog, build
 from .model import Boundary, is_person_id
 
 PATTERN_PREFIX = "pattern:"
@@ -75,10 +76,15 @@ class Index:
         self._not_plain_flags = np.zeros(1024, np.bool_)
         self.emergencies: dict[str, float] = {}
         self.settings: dict[tuple[str, str], str] = {}
-        #: Plain boundaries as integer edges; the dicts above hold all the others.
-        self.edges = Edges.empty()
-        #: Pairs (owner << 32 | target) whose edge was removed since ``edges`` was built.
-        self._dead: set[int] = set()
+        #: Plain boundaries as integer edges, with the pairs removed since they were built;
+        #: the dicts above hold all the others (and new plain ones until a merge).
+        self.plain = Plain(Edges.empty(), set())
+        #: The overlay's plain boundaries in the order written, for the next merge.
+        self._log = PlainLog()
+        #: Counts edge replacements: a merge started before the last one is void.
+        self._generation = 0
+        #: Log entries a merge made edges, still in the overlay too until tidied.
+        self._untidy: list[tuple[PlainLog, I64]] = []
         #: Shared lists and their subscriptions (never expanded into edges); the
         #: owners with one, tested first on the hot path (empty: lists change nothing).
         self.lists = Lists()
@@ -206,6 +212,11 @@ class Index:
             return self.intern(boundary.target_person)
         return self.intern(target, self.parse(target) if looks_like_address(target) else None)
 
+    @property
+    def edges(self) -> Edges:
+        """The current edges (read ``plain`` once instead to pair them with their removals)."""
+        return self.plain.edges
+
     def add_boundary(self, boundary: Boundary) -> None:
         owner = self.intern(boundary.owner)
         target = self.target_principal(boundary)
@@ -225,8 +236,22 @@ class Index:
         )
         if boundary.ends is not None:
             heapq.heappush(self._expiries, (boundary.ends, boundary.id))
+        code = edge_code(boundary, self.id_key)
+        if code is not None:
+            self._log.add(filed, code, boundary.id)
 
     def remove_boundary(self, boundary_id: str) -> Boundary:
+        """Remove a boundary from the overlay (and its edge, if a merge made one of it)."""
+        boundary, filed = self._unfile(boundary_id)
+        code = edge_code(boundary, self.id_key)
+        if code is not None:
+            self._log.remove(filed, code)
+            plain = self.plain
+            if plain.code(filed >> 32, filed & LOW) == code:  # merged, not yet tidied
+                plain.dead.add(filed)
+        return boundary
+
+    def _unfile(self, boundary_id: str) -> tuple[Boundary, int]:
         boundary = self.boundaries.pop(boundary_id)
         filed = self._filed.pop(boundary_id)
         owner = self._ids[boundary.owner]
@@ -238,7 +263,7 @@ class Index:
         self._untouch(owner)
         self._by_owner[boundary.owner].discard(boundary_id)
         self._by_target[boundary.target_person or boundary.target].discard(boundary_id)
-        return boundary
+        return boundary, filed
 
     def remove(self, boundary: Boundary) -> None:
         """Remove a boundary, wherever it is filed (the overlay, or an edge)."""
@@ -251,43 +276,98 @@ class Index:
             return
         o, t = self._ids.get(owner), self._ids.get(target)
         if o is not None and t is not None:
-            self._dead.add(_pair(o, t))
+            plain = self.plain
+            code = plain.code(o, t)
+            if code != NONE:
+                plain.dead.add(_pair(o, t))
+                self._log.remove(_pair(o, t), code)
 
     def set_edges(self, edges: Edges) -> None:
         """Install freshly built edges: they already leave out every removed pair."""
-        self.edges = edges
-        self._dead = set()
+        self.plain = Plain(edges, set())
+        self._generation += 1
 
     def edge_code(self, owner: int, target: int) -> int:
         """The code of ``owner``'s plain edge toward ``target``, or ``NONE``."""
-        code = self.edges.code(owner, target)
-        if code != NONE and self._dead and _pair(owner, target) in self._dead:
-            return NONE
-        return code
+        return self.plain.code(owner, target)
+
+    # -- merging the overlay into the edges (see ``merge``) -----------------
 
     def merge(self) -> None:
-        """Fold the overlay's plain boundaries into new edges.
+        """Fold the overlay's plain boundaries into new edges, all steps at once.
 
         A plain boundary that shares its pair with an edge stays in the overlay
         (edges hold one boundary a pair).
         """
-        loose = self._plain_overlay()
-        if not loose and not self._dead:
-            return
-        owners, targets, codes = self._live_edges()
-        extra_o, extra_t, extra_c = self._triples(loose)
-        owners = np.concatenate((owners, extra_o))
-        targets = np.concatenate((targets, extra_t))
-        codes = np.concatenate((codes, extra_c))
-        first = first_per_pair(owners, targets)
-        self.set_edges(Edges.build(len(self._keys), owners[first], targets[first], codes[first]))
-        for (b, _), is_edge in zip(loose, first[owners.size - len(loose) :].tolist(), strict=True):
-            if is_edge:
-                self.remove_boundary(b.id)
+        job = self.merge_start()
+        if job is not None:
+            self.merge_install(build(job))
+        self.merge_tidy()
+
+    def merge_due(self, threshold: int) -> bool:
+        """Whether more than ``threshold`` plain writes wait for a merge (and none is tidying)."""
+        waiting = len(self._log) - self._log.extras + len(self.plain.dead)
+        return waiting > threshold and not self._untidy
+
+    def merge_start(self) -> MergeJob | None:
+        """What a merge builds from, or None if there is nothing to fold (constant time)."""
+        log = self._log
+        if len(log) == log.extras and not self.plain.dead:
+            return None
+        return MergeJob(self.plain, log, len(log), self._generation, len(self._keys))
+
+    def merge_install(self, built: Built) -> bool:
+        """Swap in a job's edges, as a merge done now would build them; False if void.
+
+        Removals written since the start become removed pairs of the new edges
+        when those hold them; additions stay in the overlay, and their entries
+        in the log. The folded boundaries stay in the overlay too until
+        ``merge_tidy``: a reader sees them twice for a while, never not at all.
+        """
+        job = built.job
+        if job.generation != self._generation:  # edges replaced meanwhile
+            return False
+        log, edges = job.log, built.edges
+        tail = range(job.upto, len(log))
+        dead: set[int] = set()
+        for i in tail:
+            code, pair = log.codes[i], log.pairs[i]
+            if code < 0 and edges.code(pair >> 32, pair & LOW) == -1 - code:
+                dead.add(pair)
+        fresh = log.copy([*built.extras.tolist(), *tail])
+        fresh.extras = built.extras.size
+        # One assignment: a reader holds either the old edges with their removals
+        # (and the overlay still has every folded boundary) or the new ones.
+        self.plain = Plain(edges, dead)
+        self._log = fresh
+        self._generation += 1
+        if built.folded.size:
+            self._untidy.append((log, built.folded))
+        return True
+
+    def merge_tidy(self, limit: int | None = None) -> bool:
+        """Drop up to ``limit`` (default: all) merged boundaries from the overlay; True: more left.
+
+        One is dropped only while its edge is live: one lifted or changed since
+        was taken out of the edges instead, and stays as the overlay has it.
+        """
+        plain = self.plain
+        while self._untidy and (limit is None or limit > 0):
+            log, at = self._untidy.pop()
+            if limit is not None and at.size > limit:
+                self._untidy.append((log, at[:-limit]))
+                at = at[-limit:]
+            for i in at.tolist():
+                pair, code, boundary_id = log.pairs[i], log.codes[i], log.ids[i]
+                if boundary_id in self.boundaries and plain.code(pair >> 32, pair & LOW) == code:
+                    self._unfile(boundary_id)
+            if limit is not None:
+                limit -= at.size
+        return bool(self._untidy)
 
     def add_edges(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Add plain boundaries in bulk to the edges (those sharing a pair go to the overlay)."""
-        o, t, c = self._live_edges()
+        o, t, c = self.plain.live()
         self.load_plain(
             np.concatenate((o, owners)), np.concatenate((t, targets)), np.concatenate((c, codes))
         )
@@ -300,31 +380,16 @@ class Index:
 
     def load_plain_extras(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Plain boundaries that share a pair with an edge, into the overlay."""
+        log = self._log
+        settled = len(log) == log.extras  # then these are extras too: no merge folds them
         for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True):
             self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c, self.id_key))
+        if settled:
+            log.extras = len(log)
 
     def plain_extras(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
         """The overlay's plain boundaries as triples (after ``merge``: those sharing a pair)."""
-        return self._triples(self._plain_overlay())
-
-    def _plain_overlay(self) -> list[tuple[Boundary, int]]:
-        key = self.id_key
-        return [(b, c) for b in self.boundaries.values() if (c := edge_code(b, key)) is not None]
-
-    def _triples(self, loose: list[tuple[Boundary, int]]) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
-        return (
-            np.array([self._ids[b.owner] for b, _ in loose], np.int64),
-            np.array([self._ids[b.target] for b, _ in loose], np.int64),
-            np.array([c for _, c in loose], np.uint8),
-        )
-
-    def _live_edges(self) -> tuple[I64, I64, npt.NDArray[np.uint8]]:
-        """Every edge not removed since the edges were built, as triples."""
-        owners, targets, codes = self.edges.pairs()
-        if self._dead:
-            alive = ~self._dead_mask(owners, targets)
-            owners, targets, codes = owners[alive], targets[alive], codes[alive]
-        return owners, targets, codes
+        return self._log.triples()
 
     def nbytes(self) -> dict[str, int]:
         """Memory by part: the edges exactly, the overlay and the interning estimated."""
@@ -338,20 +403,6 @@ class Index:
     def keys(self) -> list[str]:
         """Every interned key, by number (what a checkpoint needs to number alike)."""
         return self._keys
-
-    def has_removed_edges(self) -> bool:
-        return bool(self._dead)
-
-    def drop_dead(
-        self, owners: I64 | int, targets: I64 | int, codes: npt.NDArray[np.uint8]
-    ) -> None:
-        """Mark as ``ABSENT`` the codes of edges removed since the edges were built."""
-        if self._dead and codes.size:
-            codes[self._dead_mask(owners, targets)] = ABSENT
-
-    def _dead_mask(self, owners: I64 | int, targets: I64 | int) -> npt.NDArray[np.bool_]:
-        gone = np.fromiter(self._dead, np.int64, len(self._dead))
-        return np.isin((owners << 32) | targets, gone)
 
     def replace_boundary(self, boundary: Boundary) -> None:
         self.remove(boundary)
@@ -452,13 +503,14 @@ class Index:
         owners = self._list_owners  # two dict lookups when either has a list subscription
         if owners and (a in owners or b in owners) and not self.lists.quiet((a, None), (b, None)):
             return False
-        sig = self.edges.signatures
+        plain = self.plain  # once: the edges and their removals together
+        sig = plain.edges.signatures
         try:
             if not sig[a] >> (b & 63) & sig[b] >> (a & 63) & 1:
                 return True
         except IndexError:  # numbered after the edges were built: no edges at all
             return True
-        return self.edge_code(a, b) == NONE and self.edge_code(b, a) == NONE
+        return plain.code(a, b) == NONE and plain.code(b, a) == NONE
 
     def party_of(self, number: int) -> Party:
         """The party a number stands for (a person, or an address and its person)."""
@@ -476,13 +528,14 @@ class Index:
             subscribed = self.lists.subscriber_mask(a) | self.lists.subscriber_mask(b)
             for i in np.flatnonzero(known & subscribed).tolist():
                 known[i] = self.lists.quiet((int(a[i]), None), (int(b[i]), None))
-        edges = self.edges
+        plain = self.plain
+        edges = plain.edges
         quiet: npt.NDArray[np.bool_] = known & ~edges.maybe_many(a, b)
         near = np.flatnonzero(known & ~quiet)
         if near.size:
             ways = np.concatenate((a[near], b[near])), np.concatenate((b[near], a[near]))
             codes = edges.codes(*ways)
-            self.drop_dead(*ways, codes)
+            plain.drop_dead(*ways, codes)
             quiet[near] = (codes[: near.size] == ABSENT) & (codes[near.size :] == ABSENT)
         return quiet
 
@@ -498,16 +551,18 @@ class Index:
         ):
             return False
         p, q = a.principal, b.principal
-        if p is None or q is None or not self.edges.maybe(p, q):
+        plain = self.plain
+        if p is None or q is None or not plain.edges.maybe(p, q):
             return True
-        return self.edge_code(p, q) == NONE and self.edge_code(q, p) == NONE
+        return plain.code(p, q) == NONE and plain.code(q, p) == NONE
 
     def isolated(self, party: Party) -> bool:
         """True proves that ``party`` takes part in no boundary at all."""
         if self.touched(party) or (self._list_owners and self.lists.involved(party.principal)):
             return False
         p = party.principal
-        return p is None or not (self.edges.row(p)[0].size or self.edges.column(p)[0].size)
+        edges = self.plain.edges
+        return p is None or not (edges.row(p)[0].size or edges.column(p)[0].size)
 
     def has_overlay(self) -> bool:
         """Whether the overlay holds any boundary at all."""

@@ -5,7 +5,9 @@ one named transaction together with the events that describe it, and only then
 applied to the index: a rejected or failed write leaves both untouched. Reads
 (``decide``, ``visible``, ``audience``) never touch the store.
 
-Temporary boundaries need no background job: every decision compares the
+New plain boundaries wait in the index's overlay; past a threshold a
+background thread folds them into the edges (``merging``), so no write waits
+for a merge. Temporary boundaries need no background job: every decision compares the
 boundary's end with the evaluation time, and the ``boundary_expired`` events
 are written by the next write (or ``expire_due``), exactly once among writers.
 """
@@ -31,6 +33,7 @@ from nocontact.core.errors import InvalidInput
 from nocontact.core.index import Index
 from nocontact.core.model import Clock, Event, Instant
 from nocontact.engine.commands import Commands, _writes
+from nocontact.engine.merging import Merger
 from nocontact.engine.projection import NeedsReload, project
 from nocontact.engine.values import (
     CHECKPOINT,
@@ -67,6 +70,8 @@ class Engine(Commands, ListCommands, InteropReads):
         self._clock = clock
         self._policy = Policy(emergency_window=self.config.emergency_window)
         self._lock = threading.RLock()
+        #: Folds the overlay into the edges in the background (one merge at a time).
+        self._merger = Merger(self._lock)
         #: Keys plain boundaries' ids (see ``plain_id``); made with the database.
         self._id_key = store.secret(ID_SECRET)
         self._index = Index(region=self.config.region, id_key=self._id_key)
@@ -190,7 +195,11 @@ class Engine(Commands, ListCommands, InteropReads):
         self._load_lists(index, snapshot)
 
     def checkpoint(self) -> None:
-        """Fold the overlay into edges and save them, so the next open is fast."""
+        """Fold the overlay into edges and save them, so the next open is fast.
+
+        The merge here is synchronous; a background merge running meanwhile
+        finds the edges replaced and gives up its work.
+        """
         with self._lock:
             if self._checkpointed == self._revision:
                 return
@@ -201,6 +210,7 @@ class Engine(Commands, ListCommands, InteropReads):
 
     def close(self, *, checkpoint: bool = True) -> None:
         """Save a checkpoint (unless told not to) and release the store. Idempotent."""
+        self._merger.close()  # outside the lock: the merge may be waiting for it
         with self._lock:
             if not self._closed:
                 self._closed = True
@@ -283,9 +293,13 @@ class Engine(Commands, ListCommands, InteropReads):
         self._load()
 
     def _at_revision(self, revision: int) -> None:
-        """The index reflects ``revision`` now; so do the cached default decisions."""
+        """The index reflects ``revision`` now; so do the cached default decisions.
+
+        Every change to the index passes here, so here a merge starts when due.
+        """
         self._revision = revision
         self._defaults = {a: replace(d, revision=revision) for a, d in DEFAULT_DECISION.items()}
+        self._merger.maybe_start(self._index)
 
 
 #: The shared-list writes catch up with other writers first too (see ``_writes``).

@@ -50,7 +50,6 @@ from nocontact.core.model import (
     parse_enum,
 )
 from nocontact.engine.values import (
-    MERGE_AT,
     Lifted,
     Person,
     When,
@@ -378,8 +377,6 @@ class Commands(Reads):
                 [Put("boundaries", boundary_row(boundary, REVISION, self._id_key))],
                 [NewEvent("boundary_set", now, _set_data(boundary))],
             )
-            if len(self._index.boundaries) > MERGE_AT + self._index.edges.size // 8:
-                self._index.merge()
             return replace(boundary, revision=revision), True
 
     def _same_aim(self, spec: Boundary, now: Instant) -> Boundary | None:

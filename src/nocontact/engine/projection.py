@@ -23,7 +23,7 @@ from nocontact.core.decide import LIFT_PERSON_BLOCKS
 from nocontact.core.index import Index
 from nocontact.core.lists import SharedList
 from nocontact.core.model import Boundary, Event, Kind, is_person_id
-from nocontact.engine.values import MERGE_AT, boundary_from_row
+from nocontact.engine.values import boundary_from_row
 from nocontact.engine_lists import _file_member, _subscription_boundary
 
 __all__ = ["NeedsReload", "project"]
@@ -117,8 +117,6 @@ def _boundary(data: Data, revision: int) -> Boundary:
 def _boundary_set(index: Index, event: Event) -> None:
     data = event.data
     index.add_boundary(_boundary(data, event.revision))
-    if len(index.boundaries) > MERGE_AT + index.edges.size // 8:
-        index.merge()
 
 
 def _boundary_updated(index: Index, event: Event) -> None:

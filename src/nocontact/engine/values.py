@@ -42,7 +42,8 @@ ID_SECRET = "boundary_ids"
 DEFAULT_DECISION: dict[str, Decision] = {
     a: Decision(e.outcome, e.actor_sees, e.notify, 0) for a, e in DEFAULT.items()
 }
-#: The overlay folds its plain boundaries into edges past this many boundaries.
+#: A background merge folds the overlay's plain boundaries into the edges past this many
+#: plain writes, plus one for every eight edges (see ``engine.merging``).
 MERGE_AT = 50_000
 When = datetime | float | int | None
 
