@@ -329,8 +329,8 @@ def test_workers_targets_follow_the_figures() -> None:
             throughput={1: workers.Throughput(100.0, 1e6), 2: workers.Throughput(150.0, 1.5e6)},
         )  # fmt: skip
         down = workers.StoreResults("PostgreSQL", skipped="PostgreSQL unreachable: refused")
-        stall = {"boundaries": float(n), "writes": 10.0, "merges": 2.0, "p50_ms": 1.0, "p99_ms": stall_ms,
-                 "max_ms": stall_ms}  # fmt: skip
+        stall = {"boundaries": float(n), "writes": 10.0, "merges": 2.0, "p50_ms": 1.0,
+                 "p99_ms": stall_ms, "max_ms": stall_ms}  # fmt: skip
         found = workers.WorkersResults(workers.WorkersOptions(), [sqlite, down], stall, "cmd")
         return workers.markdown(found)
 
