@@ -11,6 +11,7 @@ does not depend on how many writes it folds, past the chunked tidying.
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from pathlib import Path
@@ -53,6 +54,7 @@ def longest_write_stall(
         try:
             engine.bulk_import(ids, graph.owners, graph.targets, graph.kinds)
             load = perf_counter() - start
+            gc.freeze()  # as ``nocontact serve`` does after its load
             merger = engine._merger
             merger.threshold = lambda index: merge_after
             took: list[float] = []
