@@ -178,6 +178,18 @@ def evict(db: Path) -> None:
             os.close(fd)
 
 
+def cached_bytes(path: Path) -> int | None:
+    """How much of ``path`` the page cache holds, from util-linux ``fincore`` (None without it)."""
+    try:
+        done = subprocess.run(
+            ["fincore", "--bytes", "--noheadings", "--raw", "--output", "RES", str(path)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return int(done.stdout.split()[0])
+    except (OSError, subprocess.CalledProcessError, ValueError, IndexError):
+        return None
+
+
 @dataclass
 class Loaded:
     """The graph and workload, as the parent saved them, in the engine's person numbers."""
@@ -256,7 +268,9 @@ def measure_open(folder: Path) -> dict[str, Any]:
     """Cold open to the first answer, and resident growth against ``index_nbytes()``."""
     db = folder / "nocontact.db"
     boundaries = int(np.load(folder / "graph.npz")["owners"].size)
+    cached_before = cached_bytes(db)
     evict(db)
+    cached_after = cached_bytes(db)
     start = perf_counter()
     from nocontact.core.model import Action
     from nocontact.engine import Engine
@@ -279,6 +293,9 @@ def measure_open(folder: Path) -> dict[str, Any]:
         "index_nbytes": sum(parts.values()),
         "interning_bytes": parts.get(INTERNING, 0),
         "boundaries": boundaries,
+        "file_bytes": db.stat().st_size,
+        "cached_before": cached_before,
+        "cached_after": cached_after,
     }
 
 
@@ -470,8 +487,9 @@ Method. `nocontact bench --product` generates the heavy-tailed graph (seed {seed
 imports it into a SQLite file with the engine's public `bulk_import` (timed: open a new
 store, import, close). Every other figure is taken in a new Python process that first
 evicts the file and its `-wal` from the page cache with `posix_fadvise(POSIX_FADV_DONTNEED)`
-after an `fsync` (best effort: without root `drop_caches` the kernel may keep some pages),
-then opens the engine from the file. Cold open is the time from `Engine.open` to the first
+after an `fsync` (best effort: without root `drop_caches` the kernel may keep some pages;
+util-linux `fincore` says how much stayed, below), then opens the engine from the file.
+Cold open is the time from `Engine.open` to the first
 `decide_number` answer; memory is the growth of the process's resident set
 (`/proc/self/statm`, after a collection) over that, per boundary, next to the sum of
 `index_nbytes()`. The timing processes build a dict of sets (`out[a]`, `inc[b]`) from
@@ -555,6 +573,13 @@ def markdown(r: Results, command: str, plot: Path | None = None, out: Path | Non
             "",
         ]
     )
+    mb = 2**20
+    cache = (
+        f"fincore: {o['cached_before'] / mb:.1f} MB cached before the eviction,"
+        f" {o['cached_after'] / mb:.1f} MB after"
+        if o["cached_before"] is not None and o["cached_after"] is not None
+        else "fincore not available: the eviction was not checked"
+    )
     header = ["figure", "dict of sets (p50 / p99)", "nocontact (p50 / p99)", "ratio (p50 / p99)"]
     lines += table(header, rows)
     lines += ["", "Targets (from the issue; import and cold start scaled to this size):", ""]
@@ -568,6 +593,7 @@ def markdown(r: Results, command: str, plot: Path | None = None, out: Path | Non
         " of sets' differ from the ground truth."
     )
     lines += ["", checks, ""]
+    lines += [f"The store: {o['file_bytes'] / mb:.1f} MB on disk; {cache}.", ""]
     if plot is not None:
         where = os.path.relpath(plot, out.parent if out is not None else Path.cwd())
         lines += [f"![ratios to the dict of sets]({where})", ""]
