@@ -74,6 +74,8 @@ class Results:
     started: str
     top_out_share: float
     max_out: int
+    #: People who hold at least 10,000 boundaries.
+    heavy_owners: int
     import_s: float
     #: What each fresh process measured, by name.
     measured: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -113,6 +115,7 @@ def run(options: Options, say: Any = print) -> Results:
         started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         top_out_share=float(np.sort(out_degree)[-top:].sum()) / graph.boundaries,
         max_out=int(out_degree.max()),
+        heavy_owners=int(np.sum(out_degree >= 10_000)),
         import_s=import_s,
     )
     del graph, work
@@ -521,7 +524,8 @@ def markdown(r: Results, command: str, plot: Path | None = None, out: Path | Non
         f"```\n{command}\n```",
         "",
         f"{o_n.boundaries:,} boundaries among {o_n.people:,} people (the top 1 % of owners hold"
-        f" {r.top_out_share:.0%}, the heaviest {r.max_out:,});"
+        f" {r.top_out_share:.0%}, {r.heavy_owners:,} hold 10,000 or more,"
+        f" the heaviest {r.max_out:,});"
         f" {d['decide_number']['samples']:,} single decides, {v['visible_list']['samples']:,}"
         f" feeds of {v['feed_size']:,}.",
         "",
