@@ -936,6 +936,7 @@ Examples:
   nocontact bench --skip postgres --skip redis           # no servers here
   nocontact bench --people 100000 --boundaries 1000000 --out /tmp/B.md --plot /tmp/b.png
   nocontact bench --postgres-dsn "host=db dbname=bench user=me" --redis-url redis://cache/15
+  nocontact bench --product --people 100000 --boundaries 1000000  # as a product calls it
   nocontact bench --http                                 # the HTTP service
   nocontact bench --lists                                # shared lists: 3 x 50,000 members
   nocontact bench --write-docs                           # update BENCHMARKS.md, docs/bench.png
