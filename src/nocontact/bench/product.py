@@ -197,8 +197,7 @@ def cached_bytes(path: Path) -> int | None:
 class Loaded:
     """The graph and workload, as the parent saved them, in the engine's person numbers."""
 
-    owners: list[int]
-    targets: list[int]
+    numbers: np.ndarray[Any, Any]
     actors: list[int]
     pair_targets: list[int]
     viewers: list[int]
@@ -215,8 +214,7 @@ def _load(folder: Path) -> Loaded:
     graph = Graph(people, saved["owners"], saved["targets"], saved["kinds"], seed)
     work = Workload(saved["actors"], saved["pair_targets"], saved["viewers"], saved["candidates"])
     return Loaded(
-        owners=numbers[graph.owners].tolist(),
-        targets=numbers[graph.targets].tolist(),
+        numbers=numbers,
         actors=numbers[work.actors].tolist(),
         pair_targets=numbers[work.targets].tolist(),
         viewers=numbers[work.viewers].tolist(),
@@ -225,6 +223,13 @@ def _load(folder: Path) -> Loaded:
         work=work,
         boundaries=graph.boundaries,
     )
+
+
+def _dict_of_sets(data: Loaded) -> DictOfSets:
+    """The dict of sets on the engine's person numbers, holding its own int objects."""
+    owners = data.numbers[data.graph.owners].tolist()
+    targets = data.numbers[data.graph.targets].tolist()
+    return DictOfSets(owners, targets)
 
 
 class DictOfSets:
@@ -318,7 +323,7 @@ def measure_decide(folder: Path) -> dict[str, Any]:
     data = _load(folder)
     gc.collect()
     resident = resident_bytes()
-    peer = DictOfSets(data.owners, data.targets)
+    peer = _dict_of_sets(data)  # the edge lists it was built from are gone: all it holds
     gc.collect()
     dict_bytes = resident_bytes() - resident
     overhead = timer_overhead_ns()
@@ -378,7 +383,7 @@ def measure_visible(folder: Path) -> dict[str, Any]:
 
     engine = _open_cold(folder)
     data = _load(folder)
-    peer = DictOfSets(data.owners, data.targets)
+    peer = _dict_of_sets(data)
     overhead = timer_overhead_ns()
 
     def from_list(viewer: int, candidates: list[int]) -> list[bool]:
@@ -495,7 +500,8 @@ util-linux `fincore` says how much stayed, below), then opens the engine from th
 Cold open is the time from `Engine.open` to the first
 `decide_number` answer; memory is the growth of the process's resident set
 (`/proc/self/statm`, after a collection) over that, per boundary, next to the sum of
-`index_nbytes()`. The timing processes build a dict of sets (`out[a]`, `inc[b]`) from
+`index_nbytes()`; the dict of sets' is the same growth over its build, the lists it was
+built from dropped. The timing processes build a dict of sets (`out[a]`, `inc[b]`) from
 the same edges, keyed by the engine's person numbers, and hand both sides the same plain
 Python values: `decide_number(a, Action.MESSAGE, b)` returning a `Decision` against
 `b in out[a] or b in inc[a]`; `visible_ids(viewer, list_of_ints).tolist()` against a list
