@@ -128,10 +128,13 @@ def generate(
     boundaries: int,
     seed: int = 42,
     progress: Callable[[int], None] | None = None,
+    *,
+    out_exponent: float = OUT_EXPONENT,
 ) -> Graph:
     """The graph for ``seed``: ``boundaries`` distinct (owner, target) pairs, no self-loops.
 
-    ``progress(n)`` is told how many distinct pairs have been drawn so far.
+    ``progress(n)`` is told how many distinct pairs have been drawn so far;
+    ``out_exponent`` sets how heavy the owners' tail is (not 1).
     """
     if people < 2:
         raise ValueError("a graph needs at least 2 people")
@@ -148,7 +151,7 @@ def generate(
     while keys.size < boundaries:
         size = int((boundaries - keys.size) * 1.1) + 64
         if rounds < _WEIGHTED_ROUNDS:
-            owners = _heavy(rng, people, size, OUT_EXPONENT, out_order)
+            owners = _heavy(rng, people, size, out_exponent, out_order)
             targets = _heavy(rng, people, size, IN_EXPONENT, in_order)
             fresh = pack(owners[owners != targets], targets[owners != targets])
         else:
