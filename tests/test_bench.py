@@ -341,3 +341,65 @@ def test_workers_targets_follow_the_figures() -> None:
     bad = results(60.0, 25.0, workers.STALL_BOUNDARIES)
     assert "(**missed**)" in bad and bad.rstrip().endswith("| **missed** |")
     assert results(10.0, 25.0, 1000).rstrip().endswith("| not judged |")
+
+
+def test_product_bench_tiny_run_agrees_and_reports(tmp_path: Path) -> None:
+    """``bench --product`` at a tiny size: fresh processes, every figure next to the dict of
+    sets, the targets judged, the plot written, and every sampled answer right on both sides
+    (nocontact against the reference, the dict of sets against the ground truth)."""
+    out, plot = tmp_path / "BENCHMARKS.md", tmp_path / "product.png"
+    out.write_text("# Benchmarks\n\n" + HTTP_SECTION)
+    result = CliRunner().invoke(
+        main,
+        ["bench", "--product", *TINY, "--results", str(tmp_path), "--out", str(out),
+         "--plot", str(plot)],
+        catch_exceptions=False,
+    )  # fmt: skip
+    print(result.output)
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "<!-- bench-product:start -->" in text and "stale figures" in text
+    for figure in ("`decide_number`, ints in", "`visible_ids`, list of 1,000 in",
+                   "`decide_ids`, arrays in", "memory per boundary", "`bulk_import`",
+                   "open, fresh process"):  # fmt: skip
+        assert f"| {figure}" in text
+    assert re.search(
+        r"\| [\d.]+ µs / [\d.]+ µs \| [\d.]+ µs / [\d.]+ µs \| [\d.]+× / [\d.]+× \|", text
+    )
+    assert len(re.findall(r"\| (met|\*\*missed\*\*) \|", text)) == 8
+    assert re.search(r"Answers: 0 of [\d,]+ nocontact answers differ .*; 0 of the dict", text)
+    assert "Method." in text and "posix_fadvise" in text
+    assert plot.stat().st_size > 0
+    assert not list(tmp_path.glob("product-*")), "the store is removed after the run"
+
+
+def test_product_workload_asks_about_heavy_users() -> None:
+    """With ``heavy``, a third of the viewers own a random boundary: their mean out-degree
+    is far above the plain workload's."""
+    graph = generate(20_000, 40_000, seed=5)
+    degree = np.bincount(graph.owners, minlength=graph.people)
+    plain = workload(graph, 20_000)
+    heavy = workload(graph, 20_000, heavy=1 / 3)
+    assert degree[heavy.viewers].mean() > 2 * degree[plain.viewers].mean()
+    assert degree[heavy.actors].mean() > 2 * degree[plain.actors].mean()
+    assert not np.any(heavy.actors == heavy.targets)
+    assert not np.any(heavy.candidates == heavy.viewers[:, None])
+
+
+def test_interleaved_timing_gives_both_sides() -> None:
+    """Both sides are called once per input (after the warm-up) and get their own figures."""
+    from nocontact.bench.timing import time_interleaved
+
+    seen: dict[str, int] = {"a": 0, "b": 0}
+
+    def a(x: int) -> None:
+        seen["a"] += 1
+
+    def b(x: int) -> None:
+        seen["b"] += 1
+
+    args = [(i,) for i in range(1000)]
+    first, second = time_interleaved((a, args), (b, args), 0, round_size=7)
+    assert first.samples == second.samples == 1000
+    assert seen["a"] == seen["b"] == 1000 + 100  # the warm-up: a tenth
+    assert 0 <= first.p50_ns <= first.p99_ns

@@ -9,6 +9,9 @@ The modules, in the order a run uses them:
 - ``reference``: the correctness check of nocontact's answers at scale;
 - ``runner``: one run, with progress bars;
 - ``report``: the on-screen table, ``BENCHMARKS.md`` and the plot;
+- ``product``: ``nocontact bench --product``, what a product pays: Python values in and out,
+  p50 and p99 next to a dict of sets, heavy users, each figure in a fresh process on the
+  store evicted from the page cache, import and cold open;
 - ``http``: ``nocontact bench --http``, the service measured through real HTTP;
 - ``workers``: ``nocontact bench --workers``, many workers on SQLite and PostgreSQL, and
   the longest write stall;

@@ -128,10 +128,13 @@ def generate(
     boundaries: int,
     seed: int = 42,
     progress: Callable[[int], None] | None = None,
+    *,
+    out_exponent: float = OUT_EXPONENT,
 ) -> Graph:
     """The graph for ``seed``: ``boundaries`` distinct (owner, target) pairs, no self-loops.
 
-    ``progress(n)`` is told how many distinct pairs have been drawn so far.
+    ``progress(n)`` is told how many distinct pairs have been drawn so far;
+    ``out_exponent`` sets how heavy the owners' tail is (not 1).
     """
     if people < 2:
         raise ValueError("a graph needs at least 2 people")
@@ -148,7 +151,7 @@ def generate(
     while keys.size < boundaries:
         size = int((boundaries - keys.size) * 1.1) + 64
         if rounds < _WEIGHTED_ROUNDS:
-            owners = _heavy(rng, people, size, OUT_EXPONENT, out_order)
+            owners = _heavy(rng, people, size, out_exponent, out_order)
             targets = _heavy(rng, people, size, IN_EXPONENT, in_order)
             fresh = pack(owners[owners != targets], targets[owners != targets])
         else:
@@ -193,11 +196,16 @@ def workload(
     *,
     feeds: int | None = None,
     feed_size: int = FEED_SIZE,
+    heavy: float = 0.0,
 ) -> Workload:
     """``pairs`` (actor, target) pairs, about 1% of them holding a boundary one way or the
     other, and ``feeds`` viewers (by default ``pairs // 100``, at least 20) with
     ``feed_size`` random candidate authors each, about 1% of them people the viewer has a
     boundary with, where the viewer has any.
+
+    With ``heavy`` > 0, that share of the viewers and of the actors of the pairs without a
+    boundary are owners of a random boundary instead: people drawn by their out-degree, so
+    the heavy users are asked about as often as a product would ask about them.
     """
     rng = np.random.default_rng([graph.seed, 1])
     people = graph.people
@@ -207,13 +215,20 @@ def workload(
     hit_a = np.where(flip, graph.targets[edge], graph.owners[edge])
     hit_b = np.where(flip, graph.owners[edge], graph.targets[edge])
     miss = _uniform(rng, people, pairs - hits)
+    miss_a = (miss >> np.uint64(32)).astype(np.int32)
+    miss_b = (miss & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    if heavy > 0:
+        _owners_of_random_boundaries(rng, graph, miss_a, heavy)
+        miss_b[miss_b == miss_a] = (miss_b[miss_b == miss_a] + 1) % people  # never themself
     order = rng.permutation(pairs)
-    actors = np.concatenate((hit_a, (miss >> np.uint64(32)).astype(np.int32)))[order]
-    targets = np.concatenate((hit_b, (miss & np.uint64(0xFFFFFFFF)).astype(np.int32)))[order]
+    actors = np.concatenate((hit_a, miss_a))[order]
+    targets = np.concatenate((hit_b, miss_b))[order]
 
     feeds = max(20, pairs // 100) if feeds is None else feeds
     feed_size = min(feed_size, people - 1)
     viewers = rng.integers(0, people, feeds).astype(np.int32)
+    if heavy > 0:
+        _owners_of_random_boundaries(rng, graph, viewers, heavy)
     candidates = rng.integers(0, people - 1, (feeds, feed_size))
     candidates += candidates >= viewers[:, None]  # a viewer is not their own candidate
     related_share = max(1, feed_size // 100)
@@ -227,3 +242,11 @@ def workload(
         viewers=viewers,
         candidates=candidates.astype(np.int32),
     )
+
+
+def _owners_of_random_boundaries(
+    rng: np.random.Generator, graph: Graph, people: I32, share: float
+) -> None:
+    """Replace ``share`` of ``people`` (in place) with owners of random boundaries."""
+    chosen = np.flatnonzero(rng.random(people.size) < share)
+    people[chosen] = graph.owners[rng.integers(0, graph.boundaries, chosen.size)]

@@ -2,7 +2,8 @@
 
 ``nocontact bench`` writes the ``bench`` section, ``nocontact bench --http``
 the ``bench-http`` one, ``nocontact bench --sip`` the ``bench-sip`` one and
-``nocontact bench --app`` the ``bench-app`` one, ``nocontact bench --workers``
+``nocontact bench --app`` the ``bench-app`` one, ``nocontact bench --product`` the
+``bench-product`` one, ``nocontact bench --workers``
 the ``bench-workers`` one; each replaces only its own, so a run of one keeps what
 the others wrote. A section not in the file yet is put in :data:`ORDER`. The
 tables they hold are made by :func:`table`, their verdicts by :func:`verdict`.
@@ -14,7 +15,15 @@ from pathlib import Path
 
 TITLE = "# Benchmarks"
 #: Where a section goes when the file does not hold it yet.
-ORDER = ("bench", "bench-http", "bench-workers", "bench-sip", "bench-app", "bench-lists")
+ORDER = (
+    "bench",
+    "bench-product",
+    "bench-http",
+    "bench-workers",
+    "bench-sip",
+    "bench-app",
+    "bench-lists",
+)
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:

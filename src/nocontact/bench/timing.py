@@ -117,3 +117,61 @@ def time_batch(
             advance(1)
     seconds = float(np.median(runs)) / 1e9
     return Throughput(items / seconds if seconds else float("inf"), items, len(runs)), results
+
+
+def time_interleaved(
+    first: Calls, second: Calls, overhead_ns: int, *, round_size: int = 100
+) -> tuple[Latency, Latency]:
+    """Time two approaches on the same inputs, every call on its own, in alternating rounds.
+
+    Round ``i`` runs ``round_size`` calls of one approach, then the same calls of the other,
+    the first going first on even rounds and second on odd ones, so both share the
+    machine's noise. Returns each one's p50 and p99 (minus the timer overhead).
+    """
+    (fn_a, args_a), (fn_b, args_b) = first, second
+    if len(args_a) != len(args_b):
+        raise ValueError("both approaches must be handed the same calls")
+    for fn, args in ((fn_a, args_a), (fn_b, args_b)):
+        for a in args[: min(WARMUP, max(1, len(args) // 10))]:
+            fn(*a)
+    clock = time.perf_counter_ns
+    spans = np.empty((2, len(args_a)), np.int64)
+    sides = ((fn_a, args_a, spans[0]), (fn_b, args_b, spans[1]))
+    with no_gc():
+        for n, lo in enumerate(range(0, len(args_a), round_size)):
+            hi = min(lo + round_size, len(args_a))
+            for fn, args, out in sides if n % 2 == 0 else sides[::-1]:
+                for i in range(lo, hi):
+                    a = args[i]
+                    t0 = clock()
+                    fn(*a)
+                    t1 = clock()
+                    out[i] = t1 - t0
+    net = np.maximum(spans - overhead_ns, 0)
+    (a50, a99), (b50, b99) = np.percentile(net, [50, 99], axis=1).T
+    n = len(args_a)
+    return Latency(float(a50), float(a99), n), Latency(float(b50), float(b99), n)
+
+
+def time_batches_interleaved(
+    first: Calls, second: Calls, items: int, *, repeats: int = 5
+) -> tuple[Throughput, Throughput]:
+    """Items per second of each side's median run, the sides alternating run by run."""
+    sides = (first, second)
+    runs: tuple[list[int], list[int]] = ([], [])
+    clock = time.perf_counter_ns
+    for fn, args in sides:
+        fn(*args[0])
+    for n in range(repeats * 2):
+        side = (n + n // 2) % 2  # a, b, b, a, a, b, ...
+        fn, args = sides[side]
+        with no_gc():
+            t0 = clock()
+            for a in args:
+                fn(*a)
+            runs[side].append(clock() - t0)
+    out = []
+    for spent in runs:
+        seconds = float(np.median(spent)) / 1e9
+        out.append(Throughput(items / seconds if seconds else float("inf"), items, len(spent)))
+    return out[0], out[1]
