@@ -120,9 +120,7 @@ def test_keys_widen_to_the_distribution_column_and_rows_stay(
             "INSERT INTO boundaries VALUES ('b_1', 'olive', 'block', 'sam', 'everywhere', NULL,"
             " 1.0, NULL, 'silent', 'why', 1, 'deliver', 'sam', 3, 0)"
         )
-        conn.execute(
-            "INSERT INTO list_subscriptions VALUES ('s_1', 'olive', 'l_1', 'mute', 2.0)"
-        )
+        conn.execute("INSERT INTO list_subscriptions VALUES ('s_1', 'olive', 'l_1', 'mute', 2.0)")
         conn.execute(
             "INSERT INTO web_accounts (person, handle, bio, password_hash, created)"
             " VALUES ('olive', 'olive', 'hello', 'hash', 1.0)"
@@ -136,13 +134,18 @@ def test_keys_widen_to_the_distribution_column_and_rows_stay(
         assert sql.one("SELECT * FROM list_subscriptions") == {
             "id": "s_1", "owner": "olive", "list_id": "l_1", "kind": "mute", "created": 2.0,
         }  # fmt: skip
-        assert sql.one("SELECT handle, bio FROM web_accounts") == {"handle": "olive", "bio": "hello"}
+        assert sql.one("SELECT handle, bio FROM web_accounts") == {
+            "handle": "olive",
+            "bio": "hello",
+        }
     with sqlite3.connect(path) as conn:
         assert primary_key(conn, "boundaries") == ["owner", "id"]
         assert primary_key(conn, "list_subscriptions") == ["owner", "id"]
         assert primary_key(conn, "web_accounts") == ["person"]
         assert primary_key(conn, "web_posts") == ["id"]  # the rowid: nothing distributes SQLite
-        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        indexes = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
         assert {
             "boundaries_by_id", "boundaries_by_target", "boundaries_by_target_person",
             "boundaries_not_plain", "list_subscriptions_by_owner", "list_subscriptions_by_list",
