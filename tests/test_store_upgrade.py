@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from nocontact.store import sqlite as sqlite_store
 from nocontact.store.sqlite import SQLiteStore, migrations
 from nocontact.telephony.attempts import Attempts
 
@@ -97,3 +98,57 @@ def test_an_old_file_migrates_and_keeps_its_rows(tmp_path: Path, web_steps: int)
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == migrations()[-1].version
     assert not {"web_schema", "telephony_migrations"} & tables(path)
+
+
+def primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
+    columns = [r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]]
+    return [r[1] for r in sorted(columns, key=lambda r: r[5])]
+
+
+def test_keys_widen_to_the_distribution_column_and_rows_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0008 rebuilds the tables whose key changes on SQLite, keeping every
+    row and index, and leaves the rowid tables (their ids go on) as they were."""
+    path = tmp_path / "nocontact.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_store, "migrations", lambda: migrations()[:7])
+        SQLiteStore.open(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(
+            "INSERT INTO boundaries VALUES ('b_1', 'olive', 'block', 'sam', 'everywhere', NULL,"
+            " 1.0, NULL, 'silent', 'why', 1, 'deliver', 'sam', 3, 0)"
+        )
+        conn.execute("INSERT INTO list_subscriptions VALUES ('s_1', 'olive', 'l_1', 'mute', 2.0)")
+        conn.execute(
+            "INSERT INTO web_accounts (person, handle, bio, password_hash, created)"
+            " VALUES ('olive', 'olive', 'hello', 'hash', 1.0)"
+        )
+    finally:
+        conn.close()
+    with SQLiteStore.open(path) as store, store.sql("read") as sql:
+        assert sql.one("SELECT id, owner, note, revision, plain FROM boundaries") == {
+            "id": "b_1", "owner": "olive", "note": "why", "revision": 3, "plain": 0,
+        }  # fmt: skip
+        assert sql.one("SELECT * FROM list_subscriptions") == {
+            "id": "s_1", "owner": "olive", "list_id": "l_1", "kind": "mute", "created": 2.0,
+        }  # fmt: skip
+        assert sql.one("SELECT handle, bio FROM web_accounts") == {
+            "handle": "olive",
+            "bio": "hello",
+        }
+    with sqlite3.connect(path) as conn:
+        assert primary_key(conn, "boundaries") == ["owner", "id"]
+        assert primary_key(conn, "list_subscriptions") == ["owner", "id"]
+        assert primary_key(conn, "web_accounts") == ["person"]
+        assert primary_key(conn, "web_posts") == ["id"]  # the rowid: nothing distributes SQLite
+        indexes = {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        assert {
+            "boundaries_by_id", "boundaries_by_target", "boundaries_by_target_person",
+            "boundaries_not_plain", "list_subscriptions_by_owner", "list_subscriptions_by_list",
+            "web_accounts_by_handle",
+        } <= indexes  # fmt: skip
+        assert "boundaries_by_owner" not in indexes  # the key leads with owner

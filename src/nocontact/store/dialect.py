@@ -7,13 +7,19 @@ everything else (upserts on the key, deletes, the event log) is the same text.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from nocontact.store.base import TABLES
+from nocontact.store.distribution import conflict_key
 
 __all__ = ["POSTGRES", "SQLITE", "Dialect"]
+
+
+#: A migration statement preceded by ``-- only on sqlite`` (or ``postgresql``).
+_ONLY_ON = re.compile(r"^-- only on (\w+)$", re.MULTILINE)
 
 
 def _quote(name: str) -> str:
@@ -31,14 +37,20 @@ class Dialect:
     schema_words: tuple[tuple[str, str], ...] = ()
 
     def upsert(self, table: str) -> str:
-        """Insert a whole row, or replace every non-key column of the row with its key."""
+        """Insert a whole row, or replace every non-key column of the row with its key.
+
+        The conflict target is the key widened by the distribution column, which
+        is never set by the update (a sharded store cannot move a row).
+        """
         keys, others = TABLES[table]
         cols = keys + others
         names = ", ".join(_quote(c) for c in cols)
         params = ", ".join(self.named(c) for c in cols)
-        conflict = ", ".join(_quote(k) for k in keys)
-        if others:
-            sets = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in others)
+        target = conflict_key(table, keys)
+        conflict = ", ".join(_quote(k) for k in target)
+        updated = [c for c in others if c not in target]
+        if updated:
+            sets = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in updated)
             action = f"DO UPDATE SET {sets}"
         else:
             action = "DO NOTHING"
@@ -65,6 +77,12 @@ class Dialect:
         if self.positional == "?":
             return sql
         return sql.replace("%", "%%").replace("?", self.positional)
+
+    def runs(self, statement: str) -> bool:
+        """Whether a migration's statement applies here: a statement marked
+        ``-- only on NAME`` runs on that dialect alone (a key change that is one
+        ALTER on PostgreSQL and a table rebuild, or nothing, on SQLite)."""
+        return all(name == self.name for name in _ONLY_ON.findall(statement))
 
     def schema(self, sql: str) -> str:
         """A migration's text in this dialect (the files are written for SQLite)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["DISTRIBUTION", "statements"]
+__all__ = ["DISTRIBUTION", "conflict_key", "statements"]
 
 DISTRIBUTION: Mapping[str, str | None] = {
     "persons": "id",
@@ -52,6 +52,16 @@ DISTRIBUTION: Mapping[str, str | None] = {
     "web_ended_boundaries": None,
     "web_state": None,
 }
+
+
+def conflict_key(table: str, key: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns an upsert on ``table`` names in ``ON CONFLICT``: the table's
+    distribution column, then its ``key`` (Citus needs the column in the target,
+    and the table's unique key is widened to match: migration 0008)."""
+    column = DISTRIBUTION.get(table)
+    if column is None or column in key:
+        return key
+    return (column, *key)
 
 
 def statements() -> list[str]:

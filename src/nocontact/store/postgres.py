@@ -599,6 +599,7 @@ def _migrate(conn: psycopg.Connection[Any]) -> None:
             if migration.version <= current:
                 continue
             for statement in migration.statements():
-                conn.execute(POSTGRES.schema(statement))
+                if POSTGRES.runs(statement):
+                    conn.execute(POSTGRES.schema(statement))
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (migration.version,))
             log.info("applied migration %s to PostgreSQL", migration.name)

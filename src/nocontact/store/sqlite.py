@@ -39,6 +39,7 @@ from nocontact.store.base import (
     Snapshot,
     Sql,
 )
+from nocontact.store.dialect import SQLITE
 
 __all__ = ["SQLiteStore", "default_path"]
 
@@ -64,29 +65,12 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _upsert_sql(table: str) -> str:
-    """Insert a whole row, or replace every non-key column of the row with its key."""
-    keys, others = TABLES[table]
-    cols = keys + others
-    names = ", ".join(_quote(c) for c in cols)
-    params = ", ".join(f":{c}" for c in cols)
-    conflict = ", ".join(_quote(k) for k in keys)
-    if others:
-        sets = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in others)
-        action = f"DO UPDATE SET {sets}"
-    else:
-        action = "DO NOTHING"
-    return (
-        f"INSERT INTO {_quote(table)} ({names}) VALUES ({params}) ON CONFLICT ({conflict}) {action}"
-    )
-
-
 def _delete_sql(table: str, columns: Sequence[str]) -> str:
     where = " AND ".join(f"{_quote(c)} = :{c}" for c in columns)
     return f"DELETE FROM {_quote(table)} WHERE {where}"
 
 
-_UPSERT: Mapping[str, str] = {table: _upsert_sql(table) for table in TABLES}
+_UPSERT: Mapping[str, str] = {table: SQLITE.upsert(table) for table in TABLES}
 _END_BOUNDARY = "DELETE FROM boundaries WHERE id = ? AND owner = ? AND ends = ?"
 _INSERT_EVENT = "INSERT INTO events (revision, seq, at, type, data) VALUES (?, ?, ?, ?, ?)"
 _MAX_REVISION = "SELECT COALESCE(MAX(revision), 0) FROM events"
@@ -212,7 +196,7 @@ def _migrate(conn: sqlite3.Connection, where: str) -> None:
                 conn.execute("ROLLBACK")
                 continue
             for statement in migration.statements():
-                if not _adds_existing_column(conn, statement):
+                if SQLITE.runs(statement) and not _adds_existing_column(conn, statement):
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {migration.version:d}")
             conn.execute("COMMIT")
