@@ -99,6 +99,7 @@ class KeyStore:
         self._lock = threading.Lock()
         self._rows: dict[str, _Row] = {}
         self._loaded = -CACHE_SECONDS
+        self._refreshing = False  # a background read of the keys is under way
 
     def close(self) -> None:
         if self._owned:
@@ -119,13 +120,12 @@ class KeyStore:
             self._store.add_api_key(
                 (key_id, name, chosen.value, _digest(secret), key.created, None)
             )
-            self._loaded = -CACHE_SECONDS
+        self._read()
         return key, f"{PREFIX}{key_id}_{secret}"
 
     def revoke(self, key_id: str) -> Key:
         with self._lock:
             done = self._store.revoke_api_key(key_id, time.time())
-            self._loaded = -CACHE_SECONDS
         if not done:
             raise InvalidInput(f"no active key {key_id!r}", field="id")
         return next(k for k in self.list() if k.id == key_id)
@@ -146,20 +146,33 @@ class KeyStore:
         return row.key
 
     def _load(self, *, force: bool = False) -> dict[str, _Row]:
-        now = time.monotonic()
-        if force or now - self._loaded >= CACHE_SECONDS:
-            try:
-                with self._lock:
-                    found = self._store.api_keys()
-            except StoreError:
-                if force or self._loaded < 0:
-                    raise
-                # The store is out of reach: no key can be made or revoked meanwhile,
-                # so the keys read before the outage still hold; look again later.
-                self._loaded = now
-                return self._rows
-            self._rows = {
-                r[0]: _Row(Key(r[0], r[1], Scope(r[2]), r[4], r[5]), bytes(r[3])) for r in found
-            }
-            self._loaded = now
+        """The keys: read now the first time or when asked (``force``); otherwise from
+        the cache, refreshed in the background once it is :data:`CACHE_SECONDS` old, so
+        that a request (on the event loop) never waits for the store, nor fails with
+        it: while the store is out of reach no key can be made or revoked, and the
+        keys read before still hold. This process's own changes are read at once."""
+        if force or self._loaded < 0:
+            return self._read()
+        with self._lock:
+            due = not self._refreshing and time.monotonic() - self._loaded >= CACHE_SECONDS
+            self._refreshing |= due
+        if due:
+            threading.Thread(target=self._refresh, name="nocontact-keys", daemon=True).start()
         return self._rows
+
+    def _read(self) -> dict[str, _Row]:
+        with self._lock:
+            found = self._store.api_keys()
+        self._rows = {
+            r[0]: _Row(Key(r[0], r[1], Scope(r[2]), r[4], r[5]), bytes(r[3])) for r in found
+        }
+        self._loaded = time.monotonic()
+        return self._rows
+
+    def _refresh(self) -> None:
+        try:
+            self._read()
+        except StoreError:
+            self._loaded = time.monotonic()  # out of reach: keep the keys, try again later
+        finally:
+            self._refreshing = False
