@@ -102,6 +102,22 @@ def _chunks(graph: Graph) -> range:
     return range(0, graph.boundaries, _CHUNK)
 
 
+def add_pairs(
+    out: dict[int, set[int]], inc: dict[int, set[int]], owners: list[int], targets: list[int]
+) -> None:
+    """File each boundary (owner, target) under whom the owner holds one toward (``out``)
+    and who holds one toward the target (``inc``): a dict of sets, as a product would."""
+    for a, b in zip(owners, targets, strict=True):
+        if (held := out.get(a)) is None:
+            out[a] = {b}
+        else:
+            held.add(b)
+        if (toward := inc.get(b)) is None:
+            inc[b] = {a}
+        else:
+            toward.add(a)
+
+
 class DictOfSets(Approach):
     """``out[a]``: whom ``a`` holds boundaries toward; ``inc[b]``: who holds one toward ``b``."""
 
@@ -119,15 +135,7 @@ class DictOfSets(Approach):
         for lo in _chunks(graph):
             owners = graph.owners[lo : lo + _CHUNK].tolist()
             targets = graph.targets[lo : lo + _CHUNK].tolist()
-            for a, b in zip(owners, targets, strict=True):
-                if (held := out.get(a)) is None:
-                    out[a] = {b}
-                else:
-                    held.add(b)
-                if (toward := inc.get(b)) is None:
-                    inc[b] = {a}
-                else:
-                    toward.add(a)
+            add_pairs(out, inc, owners, targets)
             progress(len(owners))
         seconds = perf_counter() - start
         del owners, targets

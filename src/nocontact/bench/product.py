@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from nocontact.bench.baselines import either_way
+from nocontact.bench.baselines import add_pairs, either_way
 from nocontact.bench.graph import Graph, Workload, generate, workload
 from nocontact.bench.reference import Reference
 from nocontact.bench.sections import table, verdict
@@ -242,16 +242,7 @@ class DictOfSets:
     def __init__(self, owners: list[int], targets: list[int]) -> None:
         self.out: dict[int, set[int]] = {}
         self.inc: dict[int, set[int]] = {}
-        out, inc = self.out, self.inc
-        for a, b in zip(owners, targets, strict=True):
-            if (held := out.get(a)) is None:
-                out[a] = {b}
-            else:
-                held.add(b)
-            if (toward := inc.get(b)) is None:
-                inc[b] = {a}
-            else:
-                toward.add(a)
+        add_pairs(self.out, self.inc, owners, targets)
 
     def check(self, a: int, b: int) -> bool:
         return b in self.out.get(a, _EMPTY) or b in self.inc.get(a, _EMPTY)
