@@ -24,6 +24,7 @@ import io
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
@@ -81,8 +82,14 @@ def plain_id(owner: str, target: str, code: int, key: bytes = b"") -> str:
     ``key`` is the database's secret: the same boundary has a different id in
     every database, so an id tells nobody outside it who holds what toward whom.
     """
-    digest = hashlib.blake2b(f"{owner}\0{target}\0{code}".encode(), digest_size=8, key=key)
+    digest = _hasher(key).copy()  # a copy of a keyed state: a third cheaper than a new one
+    digest.update(f"{owner}\0{target}\0{code}".encode())
     return "b_" + digest.hexdigest()
+
+
+@cache
+def _hasher(key: bytes) -> hashlib.blake2b:
+    return hashlib.blake2b(digest_size=8, key=key)
 
 
 def plain_boundary(owner: str, target: str, code: int, key: bytes = b"") -> Boundary:

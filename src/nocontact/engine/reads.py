@@ -20,6 +20,7 @@ from nocontact.core.decide import (
     Policy,
     audience,
     decide_parties,
+    decide_plain,
     visible,
 )
 from nocontact.core.errors import (
@@ -147,11 +148,17 @@ class Reads:
             a, b = operator.index(actor), operator.index(target)  # numpy integers too
         except TypeError:
             raise InvalidInput("actor and target must be person numbers", field="actor") from None
-        if 0 <= a < index.size and 0 <= b < index.size and index.quiet_numbers(a, b):
-            try:
-                return self._defaults[action]
-            except (KeyError, TypeError):
-                pass  # not an action: parse_enum below says so
+        if 0 <= a < index.size and 0 <= b < index.size:
+            if index.quiet_numbers(a, b):
+                try:
+                    return self._defaults[action]
+                except (KeyError, TypeError):
+                    pass  # not an action: parse_enum below says so
+            elif viewer is None and at is None:  # a boundary: most often plain edges only
+                act = action if action.__class__ is Action else parse_enum(Action, action, "action")
+                found = decide_plain(index, a, act, b, self._revision)
+                if found is not None:
+                    return found
         return decide_parties(
             index,
             index.party_of(a),

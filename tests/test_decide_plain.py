@@ -1,0 +1,62 @@
+"""The single decision's fast path for plain edges answers exactly as the full path does."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nocontact.core.decide import Policy, decide_parties, decide_plain
+from nocontact.core.edges import CODES, plain_boundary
+from nocontact.core.index import Index
+from nocontact.core.model import Action
+
+PEOPLE = ("alex", "sam", "kim", "jo")
+KEY = b"k" * 32
+
+edges = st.dictionaries(
+    st.tuples(st.sampled_from(PEOPLE), st.sampled_from(PEOPLE)).filter(lambda p: p[0] != p[1]),
+    st.integers(0, CODES - 1),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    folded=edges,
+    overlay=edges,
+    names=st.dictionaries(st.sampled_from(PEOPLE), st.text(min_size=1, max_size=5), max_size=3),
+    revision=st.integers(0, 10**6),
+)
+def test_the_fast_path_answers_as_decide_parties(
+    folded: dict[tuple[str, str], int],
+    overlay: dict[tuple[str, str], int],
+    names: dict[str, str],
+    revision: int,
+) -> None:
+    """Edges folded or still in the overlay, named people or not: same decision, same reason."""
+    index = Index(id_key=KEY)
+    for person in PEOPLE:
+        index.add_person(person, names.get(person))
+    for (owner, target), code in folded.items():
+        index.add_boundary(plain_boundary(owner, target, code, KEY))
+    index.merge()
+    for (owner, target), code in overlay.items():
+        if (owner, target) not in folded:
+            index.add_boundary(plain_boundary(owner, target, code, KEY))
+    answered = 0
+    for actor in PEOPLE:
+        for target in PEOPLE:
+            a, b = index.number_of(actor), index.number_of(target)
+            assert a is not None and b is not None
+            for action in Action:
+                fast = decide_plain(index, a, action, b, revision)
+                if fast is None:
+                    continue
+                answered += 1
+                full = decide_parties(
+                    index, index.party_of(a), action, index.party_of(b),
+                    platform=None, at=1.0, revision=revision, policy=Policy(),
+                )  # fmt: skip
+                assert fast == full
+                assert fast.explanation == full.explanation
+    assert answered or overlay, "with every boundary folded, the fast path answers every pair"
