@@ -167,6 +167,8 @@ def test_item16_benchmarks_live_in_bench() -> None:
 def test_core_imports_no_io_libraries() -> None:
     """The pure core does no I/O: no sqlite, sockets, files or clocks imported."""
     banned = {"sqlite3", "socket", "os", "pathlib", "time", "platformdirs", "psycopg", "redis"}
+    # compiled.py reads one switch from the environment (NOCONTACT_PURE_PYTHON), no more.
+    allowed = {"compiled.py": {"os"}}
     for path in (SRC / "core").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = []
@@ -174,7 +176,9 @@ def test_core_imports_no_io_libraries() -> None:
                 names = [a.name.split(".")[0] for a in node.names]
             elif isinstance(node, ast.ImportFrom) and not node.level:
                 names = [(node.module or "").split(".")[0]]
-            assert not banned & set(names), f"{path.name} imports {names}"
+            assert not (banned - allowed.get(path.name, set())) & set(names), (
+                f"{path.name} imports {names}"
+            )
 
 
 @pytest.mark.parametrize(
