@@ -84,8 +84,10 @@ class PureInterner:
         return self._keys[number]
 
     def extend(self, blob: Buffer, ends: Buffer) -> None:
-        data = bytes(blob)
-        stops = np.frombuffer(bytes(ends), np.int64).tolist()
+        data, raw = bytes(blob), bytes(ends)
+        if len(raw) % 8:
+            raise ValueError("ends must be 64-bit integers")
+        stops = np.frombuffer(raw, np.int64).tolist()
         if stops != sorted(stops) or (stops and stops[0] < 0) or (stops or [0])[-1] != len(data):
             raise ValueError("ends must rise, stay within the blob and end at its length")
         keys = [data[a:b].decode() for a, b in zip([0, *stops], stops, strict=False)]
