@@ -64,7 +64,8 @@ class Persons(Mapping[str, str | None]):
 
     def __iter__(self) -> Iterator[str]:
         key = self._ids.key
-        for number in np.flatnonzero(np.frombuffer(self._flags, np.uint8)).tolist():
+        # A copy: a view would pin the bytearray, and a writer growing it would fail.
+        for number in np.flatnonzero(np.frombuffer(bytes(self._flags), np.uint8)).tolist():
             yield key(number)
 
     def __len__(self) -> int:
@@ -79,7 +80,7 @@ class Persons(Mapping[str, str | None]):
     def arrays(self, n: int) -> dict[str, npt.NDArray[np.generic]]:
         """The flags for ``n`` numbers, and the named persons' numbers, names and ends."""
         flags = np.zeros(n, np.uint8)
-        given = np.frombuffer(self._flags, np.uint8)[:n]
+        given = np.frombuffer(bytes(self._flags[:n]), np.uint8)
         flags[: given.size] = given
         numbers = np.fromiter(self._named, np.int64, len(self._named))
         encoded = [name.encode() for name in self._named.values()]
