@@ -560,7 +560,10 @@ class Index:
         """The party a number stands for (a person, or an address and its person)."""
         if not 0 <= number < len(self._ids):
             raise InvalidInput(f"{number!r} is not a person number", field="person")
-        return self.resolve(self._ids.key(number))
+        parsed = self._parsed.get(number)  # as ``resolve`` finds it, with no key spelled out
+        if parsed is None:  # a person id
+            return Party(number, None, None)
+        return Party(self._person_of.get(number, number), number, parsed)
 
     def quiet_many(self, actors: list[str], targets: list[str]) -> npt.NDArray[np.bool_]:
         """``quiet_ids`` for many pairs of ids: True proves no boundary either way."""
