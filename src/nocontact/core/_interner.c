@@ -171,7 +171,7 @@ reserve(Interner *self, Py_ssize_t more, Py_ssize_t bytes, int exact)
         self->ends_cap = cap;
     }
     Py_ssize_t size = self->blob_len + bytes;
-    if (size > self->blob_cap) {
+    if (size > self->blob_cap || self->blob == NULL) { /* never NULL once a key is in */
         Py_ssize_t cap = exact ? size : (size > 2 * self->blob_cap ? size : 2 * self->blob_cap);
         if (cap < 64) {
             cap = 64;
