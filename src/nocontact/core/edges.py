@@ -438,7 +438,8 @@ def lookup(row: I32, codes: U8, wanted: I64) -> U8:
 class Checkpoint:
     """The index's plain boundaries as of one revision, and the numbering they use."""
 
-    keys: list[str]
+    #: The index's numbering as arrays (``Index.numbering``): keys, persons, addresses.
+    numbering: Mapping[str, npt.NDArray[Any]]
     edges: Edges
     #: Plain boundaries sharing a pair with an edge: (owners, targets, codes).
     extras: tuple[I64, I64, U8]
@@ -446,8 +447,8 @@ class Checkpoint:
     def to_bytes(self) -> bytes:
         out = io.BytesIO()
         o, t, c = self.extras
-        keys = np.frombuffer("\n".join(self.keys).encode(), np.uint8)
-        arrays: dict[str, Any] = {"keys": keys, "extra_o": o, "extra_t": t, "extra_c": c}
+        arrays: dict[str, Any] = {"extra_o": o, "extra_t": t, "extra_c": c}
+        arrays.update(self.numbering)
         arrays.update(self.edges.arrays())
         np.savez(out, **arrays)
         return out.getvalue()
@@ -455,7 +456,23 @@ class Checkpoint:
     @classmethod
     def from_bytes(cls, data: bytes) -> Checkpoint:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            text = arrays["keys"].tobytes().decode()
             edges = Edges.from_arrays({name: arrays[name] for name in _ARRAYS})
             extras = (arrays["extra_o"], arrays["extra_t"], arrays["extra_c"])
-        return cls(text.split("\n") if text else [], edges, extras)
+            numbering = {
+                name: arrays[name]
+                for name in arrays.files
+                if name not in _ARRAYS and not name.startswith("extra_")
+            }
+        if "keys" in numbering:  # written before: the keys joined by newlines
+            blob = numbering.pop("keys")
+            ends = np.flatnonzero(blob == ord("\n"))
+            numbering["key_blob"] = np.delete(blob, ends)
+            numbering["key_ends"] = np.append(ends - np.arange(ends.size), blob.size - ends.size)
+            if not blob.size:
+                numbering["key_ends"] = np.empty(0, np.int64)
+        return cls(numbering, edges, extras)
+
+    @property
+    def names_persons(self) -> bool:
+        """Whether it says who is a person (older checkpoints leave that to the rows)."""
+        return "person_flags" in self.numbering

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import heapq
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +25,11 @@ import numpy.typing as npt
 from .addresses import Address, AddressKind, looks_like_address, parse_address
 from .edges import ABSENT, I64, NONE, Edges, edge_code, first_per_pair, plain_boundary
 from .errors import InvalidAddress, InvalidInput
+from .interning import Interner, new_interner
 from .lists import Lists
 from .merge import LOW, Built, MergeJob, Plain, PlainLog, build
 from .model import Boundary, is_person_id
+from .persons import Persons
 
 PATTERN_PREFIX = "pattern:"
 PATTERNS = ("unknown", "private", "shortcode", "sender")
@@ -55,10 +58,11 @@ class Index:
         self.region = region
         #: The database's secret that keys plain boundaries' ids.
         self.id_key = id_key
-        self.names: dict[str, str | None] = {}  # person id -> display name
-        self._ids: dict[str, int] = {}  # person id or address uri -> small int
-        self._keys: list[str] = []  # small int -> person id or address uri
-        self._parsed: dict[int, Address] = {}
+        #: Person id or address uri <-> small int, a few bytes a key (see ``interning``).
+        self._ids: Interner = new_interner()
+        #: Person id -> display name (None: unnamed), over the same numbering.
+        self.names = Persons(self._ids)
+        self._parsed: dict[int, Address] = {}  # address -> its parse (persons have none)
         self._person_of: dict[int, int] = {}  # address -> person
         self._addresses_of: dict[int, set[int]] = {}  # person -> addresses
         self.boundaries: dict[str, Boundary] = {}
@@ -95,16 +99,8 @@ class Index:
     # -- interning --------------------------------------------------------
 
     def intern(self, key: str, parsed: Address | None = None) -> int:
-        found = self._ids.get(key)
-        if found is not None:
-            if parsed is not None and found not in self._parsed:
-                self._parsed[found] = parsed
-                self._mark(found, True)
-            return found
-        number = len(self._keys)
-        self._ids[key] = number
-        self._keys.append(key)
-        if parsed is not None:
+        number = self._ids.intern(key)
+        if parsed is not None and number not in self._parsed:
             self._parsed[number] = parsed
             self._mark(number, True)
         return number
@@ -112,14 +108,21 @@ class Index:
     @property
     def size(self) -> int:
         """How many keys (persons and addresses) are numbered."""
-        return len(self._keys)
+        return len(self._ids)
 
     def key(self, number: int) -> str:
-        return self._keys[number]
+        return self._ids.key(number)
 
     def number_of(self, key: str) -> int | None:
         """The small integer of a person id or an address URI, if it has one."""
         return self._ids.get(key)
+
+    def _known(self, key: str) -> int:
+        """The number of a key numbered before (KeyError otherwise)."""
+        number = self._ids.get(key)
+        if number is None:
+            raise KeyError(key)
+        return number
 
     def parse(self, text: str) -> Address:
         """Parse an address, answering known canonical spellings without parsing."""
@@ -152,19 +155,18 @@ class Index:
         return person in self.names
 
     def add_person(self, person: str, name: str | None) -> None:
-        self.names[person] = name
-        self.intern(person)
+        self.names.add(person, name)
 
     def person_of(self, address_uri: str) -> str | None:
         number = self._ids.get(address_uri)
         if number is None or number not in self._person_of:
             return None
-        return self._keys[self._person_of[number]]
+        return self.key(self._person_of[number])
 
     def addresses_of(self, person: str) -> list[str]:
         number = self._ids.get(person)
         found = self._addresses_of.get(number, set()) if number is not None else set()
-        return sorted(self._keys[a] for a in found)
+        return sorted(map(self._ids.key, found))
 
     def link(self, address: Address, person: str) -> None:
         a = self.intern(address.uri, address)
@@ -175,7 +177,7 @@ class Index:
             self.lists.relink(a, p, linked=True)
 
     def unlink(self, address_uri: str) -> None:
-        a = self._ids[address_uri]
+        a = self._known(address_uri)
         p = self._person_of.pop(a)
         self._addresses_of[p].discard(a)
         if self.lists.lists:
@@ -193,7 +195,7 @@ class Index:
     def contacts_of(self, owner: str) -> list[str]:
         number = self._ids.get(owner)
         found = self._contacts.get(number, set()) if number is not None else set()
-        return sorted(self._keys[c] for c in found)
+        return sorted(map(self._ids.key, found))
 
     def add_contact(self, owner: str, contact: str, parsed: Address | None) -> None:
         self._contacts.setdefault(self.intern(owner), set()).add(self.intern(contact, parsed))
@@ -256,7 +258,7 @@ class Index:
     def _unfile(self, boundary_id: str) -> tuple[Boundary, int]:
         boundary = self.boundaries.pop(boundary_id)
         filed = self._filed.pop(boundary_id)
-        owner = self._ids[boundary.owner]
+        owner = self._known(boundary.owner)
         if filed < 0:
             _discard(self._patterns, owner, boundary_id)
         else:
@@ -316,7 +318,7 @@ class Index:
         log = self._log
         if len(log) == log.extras and not self.plain.dead:
             return None
-        return MergeJob(self.plain, log, len(log), self._generation, len(self._keys))
+        return MergeJob(self.plain, log, len(log), self._generation, len(self._ids))
 
     def merge_install(self, built: Built) -> bool:
         """Swap in a job's edges, as a merge done now would build them; False if void.
@@ -377,15 +379,16 @@ class Index:
     def load_plain(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Install plain boundaries given as triples: edges, the rest in the overlay."""
         first = first_per_pair(owners, targets)
-        self.set_edges(Edges.build(len(self._keys), owners[first], targets[first], codes[first]))
+        self.set_edges(Edges.build(len(self._ids), owners[first], targets[first], codes[first]))
         self.load_plain_extras(owners[~first], targets[~first], codes[~first])
 
     def load_plain_extras(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Plain boundaries that share a pair with an edge, into the overlay."""
         log = self._log
         settled = len(log) == log.extras  # then these are extras too: no merge folds them
+        key = self._ids.key
         for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True):
-            self.add_boundary(plain_boundary(self._keys[o], self._keys[t], c, self.id_key))
+            self.add_boundary(plain_boundary(key(o), key(t), c, self.id_key))
         if settled:
             log.extras = len(log)
 
@@ -394,17 +397,58 @@ class Index:
         return self._log.triples()
 
     def nbytes(self) -> dict[str, int]:
-        """Memory by part: the edges exactly, the overlay and the interning estimated."""
-        overlay = sum(sys.getsizeof(b) for b in self.boundaries.values()) + sum(
-            sys.getsizeof(t) for t in (self.boundaries, self._edges, self._filed, self._touched)
-        )
-        interning = sys.getsizeof(self._ids) + sys.getsizeof(self._keys)
-        interning += sum(sys.getsizeof(k) for k in self._keys) + sys.getsizeof(self.names)
-        return {**self.edges.nbytes(), "overlay": overlay, "interning": interning}
+        """Memory by part, all in: the edges and the interning exactly, the rest estimated.
 
-    def keys(self) -> list[str]:
-        """Every interned key, by number (what a checkpoint needs to number alike)."""
-        return self._keys
+        ``interning`` is the numbering of ids and addresses, and who is a person
+        with what name; ``overlay`` every Python structure beside the edges.
+        """
+        plain = self.plain
+        overlay = _size(self.boundaries, 2) + _size(plain.dead) + self._not_plain_flags.nbytes
+        for part in (self._filed, self._touched, self._not_plain, self._expiries, self._parsed):
+            overlay += _size(part)
+        for table in (self._edges, self._patterns, self._by_owner, self._by_target):
+            overlay += _size(table, 2)
+        for numbers in (self._person_of, self._addresses_of, self._contacts):
+            overlay += _size(numbers, 2)
+        overlay += _size(self._log.pairs) + _size(self._log.codes) + _size(self._log.ids)
+        overlay += _size(self.settings) + _size(self.emergencies) + _size(self.lists.lists, 2)
+        interning = self._ids.nbytes() + self.names.nbytes()
+        return {**plain.edges.nbytes(), "overlay": overlay, "interning": interning}
+
+    def numbering(self) -> dict[str, npt.NDArray[Any]]:
+        """How keys are numbered, who is a person, which keys are addresses: as arrays.
+
+        What a checkpoint keeps so that an open numbers every key alike (and
+        needs no row of the persons table) with no work per key in Python.
+        """
+        blob, ends = self._ids.export()
+        return {
+            "key_blob": np.frombuffer(blob, np.uint8),
+            "key_ends": np.frombuffer(ends, np.int64),
+            "address_numbers": np.array(sorted(self._parsed), np.int64),
+            **self.names.arrays(len(self._ids)),
+        }
+
+    def load_numbering(self, arrays: Mapping[str, npt.NDArray[Any]]) -> bool:
+        """Number keys as ``numbering`` gave them, on a new index; False if it names no persons.
+
+        A checkpoint from before persons were kept in it has only the keys: then
+        the persons come from their rows, and the addresses are found by their spelling.
+        """
+        self._ids.extend(arrays["key_blob"], arrays["key_ends"])
+        if "address_numbers" in arrays:
+            addresses = arrays["address_numbers"].tolist()
+        else:
+            addresses = [n for n in range(len(self._ids)) if looks_like_address(self.key(n))]
+        for number in addresses:
+            key = self.key(number)
+            self.intern(key, self.parse(key))
+        if "person_flags" not in arrays:
+            return False
+        self.names.load(
+            arrays["person_flags"], arrays["named_numbers"], arrays["names"], arrays["name_ends"]
+        )
+        return True
 
     def replace_boundary(self, boundary: Boundary) -> None:
         self.remove(boundary)
@@ -516,9 +560,12 @@ class Index:
 
     def party_of(self, number: int) -> Party:
         """The party a number stands for (a person, or an address and its person)."""
-        if not 0 <= number < len(self._keys):
+        if not 0 <= number < len(self._ids):
             raise InvalidInput(f"{number!r} is not a person number", field="person")
-        return self.resolve(self._keys[number])
+        parsed = self._parsed.get(number)  # as ``resolve`` finds it, with no key spelled out
+        if parsed is None:  # a person id
+            return Party(number, None, None)
+        return Party(self._person_of.get(number, number), number, parsed)
 
     def quiet_many(self, actors: list[str], targets: list[str]) -> npt.NDArray[np.bool_]:
         """``quiet_ids`` for many pairs of ids: True proves no boundary either way."""
@@ -585,7 +632,8 @@ class Index:
             yield from edges.get(_pair(o, target.principal), ())
             code = self.edge_code(o, target.principal)
             if code != NONE:
-                yield plain_boundary(self._keys[o], self._keys[target.principal], code, self.id_key)
+                key = self._ids.key
+                yield plain_boundary(key(o), key(target.principal), code, self.id_key)
         if target.address is not None and target.address != target.principal:
             yield from edges.get(_pair(o, target.address), ())
 
@@ -595,10 +643,21 @@ class Index:
         return self._patterns.get(owner.principal, [])
 
     def is_person(self, party: Party) -> bool:
-        return party.principal is not None and self._keys[party.principal] in self.names
+        return party.principal is not None and self.names.is_person(party.principal)
 
     def all_boundaries(self) -> Iterable[Boundary]:
         return self.boundaries.values()
+
+
+def _size(part: object, depth: int = 1) -> int:
+    """Bytes of a container and, ``depth`` levels down, of what it holds."""
+    total = sys.getsizeof(part)
+    if depth:
+        if isinstance(part, dict):
+            total += sum(_size(k, 0) + _size(v, depth - 1) for k, v in part.items())
+        elif isinstance(part, list | set | tuple):
+            total += sum(_size(item, depth - 1) for item in part)
+    return total
 
 
 def _discard(table: dict[int, list[Boundary]], key: int, boundary_id: str) -> None:

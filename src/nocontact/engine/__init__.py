@@ -31,6 +31,7 @@ from nocontact.core.decide import Policy
 from nocontact.core.edges import Checkpoint, edge_code
 from nocontact.core.errors import InvalidInput
 from nocontact.core.index import Index
+from nocontact.core.interning import trim_heap
 from nocontact.core.model import Clock, Event, Instant
 from nocontact.engine.commands import Commands, _writes
 from nocontact.engine.merging import Merger
@@ -142,22 +143,27 @@ class Engine(Commands, ListCommands, InteropReads):
         """Rebuild the index from the store, the plain boundaries from a checkpoint if current."""
         self._store.mark_read()
         saved = self._store.checkpoint(CHECKPOINT)
-        snapshot = self._store.load(skip_plain=saved is not None)
-        if saved is not None and saved[0] != snapshot.revision:
-            saved, snapshot = None, self._store.load()
         checkpoint = Checkpoint.from_bytes(saved[1]) if saved is not None else None
+        # A current checkpoint holds the plain boundaries, and (unless older) the persons.
+        skip_persons = checkpoint is not None and checkpoint.names_persons
+        snapshot = self._store.load(skip_plain=saved is not None, skip_persons=skip_persons)
+        if saved is not None and saved[0] != snapshot.revision:
+            checkpoint, snapshot = None, self._store.load()
+        del saved
         # Built aside and swapped in whole: readers never see a half-built index.
         index = Index(region=self.config.region, id_key=self._id_key)
-        if checkpoint is not None:
-            for key in checkpoint.keys:  # number every key as the edges do
-                index.intern(key, index.parse(key) if looks_like_address(key) else None)
+        if checkpoint is not None:  # number every key as the edges do
+            index.load_numbering(checkpoint.numbering)
         self._load_rows(index, snapshot, plain=checkpoint is None)
         if checkpoint is not None:
             index.set_edges(checkpoint.edges)
             index.load_plain_extras(*checkpoint.extras)
             self._checkpointed = snapshot.revision
         self._index = index
-        self._at_revision(snapshot.revision)
+        revision = snapshot.revision
+        del checkpoint, snapshot  # then what loading them left behind goes back to the system
+        trim_heap()
+        self._at_revision(revision)
 
     def _load_rows(self, index: Index, snapshot: Snapshot, *, plain: bool) -> None:
         """Load every row; with ``plain``, the plain boundaries become edges here."""
@@ -204,7 +210,8 @@ class Engine(Commands, ListCommands, InteropReads):
             if self._checkpointed == self._revision:
                 return
             self._index.merge()
-            saved = Checkpoint(self._index.keys(), self._index.edges, self._index.plain_extras())
+            index = self._index
+            saved = Checkpoint(index.numbering(), index.edges, index.plain_extras())
             self._store.save_checkpoint(CHECKPOINT, self._revision, saved.to_bytes())
             self._checkpointed = self._revision
 

@@ -132,11 +132,11 @@ class Sql(Protocol):
 
 
 class Store(Protocol):
-    def load(self, *, skip_plain: bool = False) -> Snapshot:
+    def load(self, *, skip_plain: bool = False, skip_persons: bool = False) -> Snapshot:
         """Read every table in bulk, with the revision they reflect.
 
-        With ``skip_plain`` the boundary rows marked plain are left out: a
-        checkpoint of the index already holds them.
+        With ``skip_plain`` the boundary rows marked plain are left out, with
+        ``skip_persons`` the persons: a checkpoint of the index already holds them.
         """
         ...
 

@@ -272,11 +272,13 @@ class PostgresStore:
 
     # -- reads -------------------------------------------------------------------
 
-    def load(self, *, skip_plain: bool = False) -> Snapshot:
+    def load(self, *, skip_plain: bool = False, skip_persons: bool = False) -> Snapshot:
         """Every table and the revision they reflect, from one repeatable-read snapshot."""
         with self._reading(snapshot=True) as cur:
             tables: dict[str, list[dict[str, object]]] = {}
             for table in TABLES:
+                if skip_persons and table == "persons":
+                    continue
                 where = (
                     " WHERE plain IS DISTINCT FROM 1"
                     if skip_plain and table == "boundaries"

@@ -429,14 +429,17 @@ class SQLiteStore:
         self._revision = revision
         return revision, ended
 
-    def load(self, *, skip_plain: bool = False) -> Snapshot:
+    def load(self, *, skip_plain: bool = False, skip_persons: bool = False) -> Snapshot:
         """Every table in bulk, and the revision they reflect, from one read transaction."""
         with self._reading() as conn:
             tables = {
                 table: self._select_all(conn, table, skip_plain and table == "boundaries")
                 for table in TABLES
+                if not (skip_persons and table == "persons")
             }
             revision = int(conn.execute(_MAX_REVISION).fetchone()[0])
+            # The pages read in bulk are the index's now: free SQLite's cache of them.
+            conn.execute("PRAGMA shrink_memory")
         return Snapshot(revision=revision, tables=tables)
 
     def select(self, table: str, where: Mapping[str, object]) -> list[dict[str, object]]:
