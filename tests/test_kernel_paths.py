@@ -192,11 +192,12 @@ def test_empty_and_odd_inputs_behave_alike() -> None:
         with pytest.raises((ValueError, OverflowError)):
             decide_numbers(index, bad, Action.MESSAGE, [0], **kw)
     # Negative numbers away from the overlay: shown, as by the numpy path.
-    assert shown_numbers(index, 0, [-1, -2, 1], **kw) == view_pure(
-        index, 0, np.array([-1, -2, 1]), viewer_acts=True, **kw
-    ).tolist()
+    assert (
+        shown_numbers(index, 0, [-1, -2, 1], **kw)
+        == view_pure(index, 0, np.array([-1, -2, 1]), viewer_acts=True, **kw).tolist()
+    )
     # A negative number in a pair, or lengths that differ: the numpy path's answer or error.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="broadcast"):
         decide_numbers(index, [0, 1], Action.MESSAGE, [1, 0, 2], **kw)
 
 
@@ -214,7 +215,7 @@ def test_the_kernel_is_in_use_and_checks_its_arrays() -> None:
               edges.rev_code, edges.sig]  # fmt: skip
     bad_offsets = edges.fwd_off.copy()
     bad_offsets[1] = 10**9
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="offsets"):
         module.EdgesView(bad_offsets, *arrays[1:], ABSENT)
     with pytest.raises(TypeError):
         module.EdgesView(edges.fwd_off.astype(np.int32), *arrays[1:], ABSENT)
