@@ -54,6 +54,9 @@ typedef struct {
 
 enum { READ_OK = 0, READ_BAIL = 1 };
 
+/* Numbers read ahead of their answers (see EdgesView_view). */
+#define CHUNK 256
+
 static int integer_format(const Py_buffer *b, Py_ssize_t itemsize, int is_signed)
 {
     const char *f = b->format ? b->format : "B";
@@ -363,30 +366,43 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
     const uint64_t mine = inside ? v->sig[one] : 0;
     PyObject *slow = NULL;
     int ok = 1, bail = 0;
-    for (Py_ssize_t i = 0; i < many.len; i++) {
-        int64_t c;
-        if (number_at(&many, i, &c) != READ_OK) {
-            bail = 1;
-            break;
+    /* A chunk at a time: read the numbers and ask for their signature words
+     * first, so the memory reads overlap instead of waiting one by one. */
+    int64_t chunk[CHUNK];
+    for (Py_ssize_t start = 0; start < many.len && ok && !bail; start += CHUNK) {
+        Py_ssize_t stop = many.len - start < CHUNK ? many.len : start + CHUNK;
+        for (Py_ssize_t i = start; i < stop; i++) {
+            int64_t c;
+            if (number_at(&many, i, &c) != READ_OK) {
+                bail = 1;
+                break;
+            }
+            chunk[i - start] = c;
+            if (((mine >> (c & 63)) & 1) && c >= 0 && c < v->n)
+                __builtin_prefetch(&v->sig[c]);
         }
-        int shown = nothing;
-        if (((mine >> (c & 63)) & 1) && c >= 0 && c < v->n && ((v->sig[c] >> (one & 63)) & 1)) {
-            int from_one = code_of(v, &dead, one, c);
-            int toward_one = from_one < 0 ? -1 : code_of(v, &dead, c, one);
-            if (toward_one < 0) {
+        for (Py_ssize_t i = start; i < stop && !bail; i++) {
+            int64_t c = chunk[i - start];
+            int shown = nothing;
+            if (((mine >> (c & 63)) & 1) && c >= 0 && c < v->n &&
+                ((v->sig[c] >> (one & 63)) & 1)) {
+                int from_one = code_of(v, &dead, one, c);
+                int toward_one = from_one < 0 ? -1 : code_of(v, &dead, c, one);
+                if (toward_one < 0) {
+                    ok = 0;
+                    break;
+                }
+                shown = viewer_acts ? table[from_one * side + toward_one]
+                                    : table[toward_one * side + from_one];
+            }
+            if (ans.bytes)
+                ans.bytes[i] = (uint8_t)(shown != 0);
+            else
+                PyList_SET_ITEM(ans.list, i, Py_NewRef(shown ? Py_True : Py_False));
+            if (flagged(&flags, c) && note_slow(&slow, i) < 0) {
                 ok = 0;
                 break;
             }
-            shown = viewer_acts ? table[from_one * side + toward_one]
-                                : table[toward_one * side + from_one];
-        }
-        if (ans.bytes)
-            ans.bytes[i] = (uint8_t)(shown != 0);
-        else
-            PyList_SET_ITEM(ans.list, i, Py_NewRef(shown ? Py_True : Py_False));
-        if (flagged(&flags, c) && note_slow(&slow, i) < 0) {
-            ok = 0;
-            break;
         }
     }
     if (flags.buf)
