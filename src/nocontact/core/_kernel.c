@@ -110,6 +110,19 @@ static inline int number_at(const Numbers *nm, Py_ssize_t i, int64_t *out)
     PyObject *item = nm->items[i];
     if (!PyLong_Check(item))
         return READ_BAIL;
+#if PY_VERSION_HEX >= 0x030C0000
+    if (PyUnstable_Long_IsCompact((PyLongObject *)item)) {
+        *out = (int64_t)PyUnstable_Long_CompactValue((PyLongObject *)item);
+        return READ_OK;
+    }
+#else
+    /* One digit or none (below 2**30): the value without a call. */
+    Py_ssize_t digits = Py_SIZE(item);
+    if (digits == 0 || digits == 1) {
+        *out = digits ? (int64_t)((PyLongObject *)item)->ob_digit[0] : 0;
+        return READ_OK;
+    }
+#endif
     int overflow = 0;
     long long value = PyLong_AsLongLongAndOverflow(item, &overflow);
     if (overflow || (value == -1 && PyErr_Occurred())) {
@@ -162,6 +175,24 @@ static inline int is_dead(const Dead *dead, int64_t owner, int64_t target)
     return contains(dead, (owner << 32) | target);
 }
 
+/* The first position in the sorted vals[lo:hi] whose value is not below want.
+ * Halves long rows, then counts: a short row (most are) costs no branch that
+ * depends on the data. */
+static inline int64_t lower_bound(const int32_t *vals, int64_t lo, int64_t hi, int64_t want)
+{
+    while (hi - lo > 16) {
+        int64_t mid = lo + ((hi - lo) >> 1);
+        if (vals[mid] < want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t below = 0;
+    for (int64_t i = lo; i < hi; i++)
+        below += vals[i] < want;
+    return lo + below;
+}
+
 /* The code of owner's live edge toward target (both in [0, n)), or absent;
  * -1 with an exception for a code past the table. Searches whichever is
  * shorter: owner's forward row or target's reverse row. */
@@ -171,27 +202,13 @@ static inline int code_of(const EdgesView *v, const Dead *dead, int64_t owner, i
     int64_t rlo = v->rev_off[target], rhi = v->rev_off[target + 1];
     int code;
     if (fhi - flo <= rhi - rlo) {
-        int64_t lo = flo, hi = fhi;
-        while (lo < hi) {
-            int64_t mid = lo + ((hi - lo) >> 1);
-            if (v->fwd_tgt[mid] < target)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        int64_t lo = lower_bound(v->fwd_tgt, flo, fhi, target);
         if (lo == fhi || v->fwd_tgt[lo] != target)
             return v->absent;
         code = v->fwd_code[lo];
     }
     else {
-        int64_t lo = rlo, hi = rhi;
-        while (lo < hi) {
-            int64_t mid = lo + ((hi - lo) >> 1);
-            if (v->rev_src[mid] < owner)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        int64_t lo = lower_bound(v->rev_src, rlo, rhi, owner);
         if (lo == rhi || v->rev_src[lo] != owner)
             return v->absent;
         code = v->rev_code[lo];
@@ -366,43 +383,71 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
     const uint64_t mine = inside ? v->sig[one] : 0;
     PyObject *slow = NULL;
     int ok = 1, bail = 0;
-    /* A chunk at a time: read the numbers and ask for their signature words
-     * first, so the memory reads overlap instead of waiting one by one. */
+    /* A chunk at a time, in stages that each ask for the memory the next one
+     * reads (signature words, then row offsets, then rows), so the reads of a
+     * chunk overlap instead of waiting one by one. */
     int64_t chunk[CHUNK];
+    Py_ssize_t near[CHUNK];
     for (Py_ssize_t start = 0; start < many.len && ok && !bail; start += CHUNK) {
         Py_ssize_t stop = many.len - start < CHUNK ? many.len : start + CHUNK;
-        for (Py_ssize_t i = start; i < stop; i++) {
+        Py_ssize_t count = stop - start, nears = 0;
+        if (many.items)
+            for (Py_ssize_t k = 0; k < count; k++)
+                __builtin_prefetch(many.items[start + k]);
+        for (Py_ssize_t k = 0; k < count; k++) {
             int64_t c;
-            if (number_at(&many, i, &c) != READ_OK) {
+            if (number_at(&many, start + k, &c) != READ_OK) {
                 bail = 1;
                 break;
             }
-            chunk[i - start] = c;
+            chunk[k] = c;
             if (((mine >> (c & 63)) & 1) && c >= 0 && c < v->n)
                 __builtin_prefetch(&v->sig[c]);
         }
-        for (Py_ssize_t i = start; i < stop && !bail; i++) {
-            int64_t c = chunk[i - start];
-            int shown = nothing;
+        if (bail)
+            break;
+        for (Py_ssize_t k = 0; k < count; k++) {
+            int64_t c = chunk[k];
             if (((mine >> (c & 63)) & 1) && c >= 0 && c < v->n &&
                 ((v->sig[c] >> (one & 63)) & 1)) {
-                int from_one = code_of(v, &dead, one, c);
-                int toward_one = from_one < 0 ? -1 : code_of(v, &dead, c, one);
-                if (toward_one < 0) {
-                    ok = 0;
-                    break;
-                }
-                shown = viewer_acts ? table[from_one * side + toward_one]
-                                    : table[toward_one * side + from_one];
+                near[nears++] = k;
+                __builtin_prefetch(&v->fwd_off[c]);
+                __builtin_prefetch(&v->rev_off[c]);
             }
-            if (ans.bytes)
-                ans.bytes[i] = (uint8_t)(shown != 0);
+            else if (ans.bytes)
+                ans.bytes[start + k] = (uint8_t)(nothing != 0);
             else
-                PyList_SET_ITEM(ans.list, i, Py_NewRef(shown ? Py_True : Py_False));
-            if (flagged(&flags, c) && note_slow(&slow, i) < 0) {
+                PyList_SET_ITEM(ans.list, start + k, Py_NewRef(nothing ? Py_True : Py_False));
+            if (flagged(&flags, c) && note_slow(&slow, start + k) < 0) {
                 ok = 0;
                 break;
             }
+        }
+        if (!ok)
+            break;
+        for (Py_ssize_t j = 0; j < nears; j++) {
+            int64_t c = chunk[near[j]];
+            int64_t f = v->fwd_off[c], r = v->rev_off[c];
+            __builtin_prefetch(&v->fwd_tgt[f]);
+            __builtin_prefetch(&v->rev_src[r]);
+            __builtin_prefetch(&v->fwd_code[f]);
+            __builtin_prefetch(&v->rev_code[r]);
+        }
+        for (Py_ssize_t j = 0; j < nears; j++) {
+            Py_ssize_t k = near[j];
+            int64_t c = chunk[k];
+            int from_one = code_of(v, &dead, one, c);
+            int toward_one = from_one < 0 ? -1 : code_of(v, &dead, c, one);
+            if (toward_one < 0) {
+                ok = 0;
+                break;
+            }
+            int shown = viewer_acts ? table[from_one * side + toward_one]
+                                    : table[toward_one * side + from_one];
+            if (ans.bytes)
+                ans.bytes[start + k] = (uint8_t)(shown != 0);
+            else
+                PyList_SET_ITEM(ans.list, start + k, Py_NewRef(shown ? Py_True : Py_False));
         }
     }
     if (flags.buf)
