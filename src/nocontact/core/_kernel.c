@@ -513,32 +513,64 @@ static PyObject *EdgesView_pairs(EdgesView *v, PyObject *const *args, Py_ssize_t
     const Py_ssize_t n = v->n;
     PyObject *slow = NULL;
     int ok = 1, bail = 0;
-    for (Py_ssize_t i = 0; i < a.len; i++) {
-        int64_t x, y;
-        if (number_at(&a, i, &x) != READ_OK || number_at(&b, i, &y) != READ_OK || x < 0 || y < 0) {
-            bail = 1;
-            break;
+    /* In stages per chunk, as in EdgesView_view: numbers and words first,
+     * then the few pairs whose words allow an edge. */
+    int64_t xs[CHUNK], ys[CHUNK];
+    Py_ssize_t near[CHUNK];
+    for (Py_ssize_t start = 0; start < a.len && ok && !bail; start += CHUNK) {
+        Py_ssize_t stop = a.len - start < CHUNK ? a.len : start + CHUNK;
+        Py_ssize_t count = stop - start, nears = 0;
+        for (Py_ssize_t k = 0; k < count; k++) {
+            int64_t x, y;
+            if (number_at(&a, start + k, &x) != READ_OK ||
+                number_at(&b, start + k, &y) != READ_OK || x < 0 || y < 0) {
+                bail = 1;
+                break;
+            }
+            xs[k] = x;
+            ys[k] = y;
+            if (x < n && y < n) {
+                __builtin_prefetch(&v->sig[x]);
+                __builtin_prefetch(&v->sig[y]);
+            }
         }
-        uint8_t outcome = nothing;
-        if (x < n && y < n && maybe(v, x, y)) {
+        if (bail)
+            break;
+        for (Py_ssize_t k = 0; k < count; k++) {
+            int64_t x = xs[k], y = ys[k];
+            if (x < n && y < n && maybe(v, x, y)) {
+                near[nears++] = k;
+                __builtin_prefetch(&v->fwd_off[x]);
+                __builtin_prefetch(&v->rev_off[x]);
+                __builtin_prefetch(&v->fwd_off[y]);
+                __builtin_prefetch(&v->rev_off[y]);
+            }
+            else if (ans.bytes)
+                ans.bytes[start + k] = nothing;
+            else
+                PyList_SET_ITEM(ans.list, start + k, PyLong_FromLong(nothing)); /* cached */
+            if (check_slow &&
+                (flagged(&flags, x) || flagged(&flags, y) || flagged(&more, x) ||
+                 flagged(&more, y) || (paused.len && (contains(&paused, x) || contains(&paused, y)))) &&
+                note_slow(&slow, start + k) < 0) {
+                ok = 0;
+                break;
+            }
+        }
+        for (Py_ssize_t j = 0; j < nears && ok; j++) {
+            Py_ssize_t k = near[j];
+            int64_t x = xs[k], y = ys[k];
             int own = code_of(v, &dead, x, y);
             int other = own < 0 ? -1 : code_of(v, &dead, y, x);
             if (other < 0) {
                 ok = 0;
                 break;
             }
-            outcome = table[own * side + other];
-        }
-        if (ans.bytes)
-            ans.bytes[i] = outcome;
-        else
-            PyList_SET_ITEM(ans.list, i, PyLong_FromLong(outcome)); /* small ints: cached */
-        if (check_slow &&
-            (flagged(&flags, x) || flagged(&flags, y) || flagged(&more, x) || flagged(&more, y) ||
-             (paused.len && (contains(&paused, x) || contains(&paused, y)))) &&
-            note_slow(&slow, i) < 0) {
-            ok = 0;
-            break;
+            uint8_t outcome = table[own * side + other];
+            if (ans.bytes)
+                ans.bytes[start + k] = outcome;
+            else
+                PyList_SET_ITEM(ans.list, start + k, PyLong_FromLong(outcome)); /* cached */
         }
     }
     if (flags.buf)
