@@ -63,7 +63,7 @@ static int integer_format(const Py_buffer *b, Py_ssize_t itemsize, int is_signed
     size_t len = strlen(f);
     if (b->ndim != 1 || b->itemsize != itemsize || len == 0 || len > 2)
         return 0;
-    if (len == 2 && strchr("@=<>!", f[0]) == NULL)
+    if (len == 2 && f[0] != '@' && f[0] != '=') /* native byte order only */
         return 0;
     return strchr(is_signed ? "bhilq" : "BHILQ?", f[len - 1]) != NULL;
 }
@@ -103,7 +103,7 @@ static void numbers_close(Numbers *nm)
 /* READ_OK with *out set; READ_BAIL for an item the pure path must judge. */
 static inline int number_at(const Numbers *nm, Py_ssize_t i, int64_t *out)
 {
-    if (nm->values) {
+    if (nm->has_buf) {
         *out = nm->values[i];
         return READ_OK;
     }
@@ -276,6 +276,7 @@ static inline int flagged(const Py_buffer *flags, int64_t number)
 typedef struct {
     PyObject *list;
     Py_buffer buf;
+    int has_buf;
     uint8_t *bytes;
 } Answer;
 
@@ -293,6 +294,7 @@ static int answer_open(PyObject *out, Py_ssize_t len, Answer *ans)
         PyErr_SetString(PyExc_ValueError, "out must hold one item per number");
         return -1;
     }
+    ans->has_buf = 1;
     ans->bytes = (uint8_t *)ans->buf.buf;
     return 0;
 }
@@ -300,8 +302,9 @@ static int answer_open(PyObject *out, Py_ssize_t len, Answer *ans)
 /* Release the answer; on success, a new reference to what the caller gets. */
 static PyObject *answer_close(Answer *ans, PyObject *out, int ok)
 {
-    if (ans->bytes) {
+    if (ans->has_buf) {
         PyBuffer_Release(&ans->buf);
+        ans->has_buf = 0;
         ans->bytes = NULL;
         if (ok)
             return Py_NewRef(out);
@@ -414,7 +417,7 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
                 __builtin_prefetch(&v->fwd_off[c]);
                 __builtin_prefetch(&v->rev_off[c]);
             }
-            else if (ans.bytes)
+            else if (ans.has_buf)
                 ans.bytes[start + k] = (uint8_t)(nothing != 0);
             else
                 PyList_SET_ITEM(ans.list, start + k, Py_NewRef(nothing ? Py_True : Py_False));
@@ -444,7 +447,7 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
             }
             int shown = viewer_acts ? table[from_one * side + toward_one]
                                     : table[toward_one * side + from_one];
-            if (ans.bytes)
+            if (ans.has_buf)
                 ans.bytes[start + k] = (uint8_t)(shown != 0);
             else
                 PyList_SET_ITEM(ans.list, start + k, Py_NewRef(shown ? Py_True : Py_False));
@@ -545,7 +548,7 @@ static PyObject *EdgesView_pairs(EdgesView *v, PyObject *const *args, Py_ssize_t
                 __builtin_prefetch(&v->fwd_off[y]);
                 __builtin_prefetch(&v->rev_off[y]);
             }
-            else if (ans.bytes)
+            else if (ans.has_buf)
                 ans.bytes[start + k] = nothing;
             else
                 PyList_SET_ITEM(ans.list, start + k, PyLong_FromLong(nothing)); /* cached */
@@ -567,7 +570,7 @@ static PyObject *EdgesView_pairs(EdgesView *v, PyObject *const *args, Py_ssize_t
                 break;
             }
             uint8_t outcome = table[own * side + other];
-            if (ans.bytes)
+            if (ans.has_buf)
                 ans.bytes[start + k] = outcome;
             else
                 PyList_SET_ITEM(ans.list, start + k, PyLong_FromLong(outcome)); /* cached */
