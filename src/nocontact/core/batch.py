@@ -7,6 +7,10 @@ actor) into an outcome. That table is computed by ``decide_parties`` itself on
 one pair at a time, so the vectorised and the scalar answers cannot disagree.
 Pairs that touch the index's overlay (boundaries that are not plain) or an
 owner inside an emergency window are answered by ``decide_parties``, one by one.
+
+When ``core/_kernel.c`` is built, it runs that common path in C, with no
+array in between for a caller's lists; the numpy functions (``*_pure``) stay
+the reference, and answer whatever the kernel leaves to them.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+#: Person numbers the compiled kernel takes for ``one`` (an int64; others go the numpy way).
+_NUMBERS = 1 << 62
 _SHOW = OUTCOMES.index(Outcome.SHOW)
 
 
@@ -274,7 +280,7 @@ def _view_compiled(
     """
     plain = index.plain  # once: the edges and their removals together
     view = plain.edges.view
-    if view is None or index.lists.by_owner or one < 0:
+    if view is None or index.lists.by_owner or not 0 <= one < _NUMBERS:
         return None
     flags = None
     if index.has_overlay():
