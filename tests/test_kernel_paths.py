@@ -9,6 +9,9 @@ numbers as lists and as arrays.
 
 from __future__ import annotations
 
+import gc
+import sys
+import tracemalloc
 from dataclasses import replace
 from typing import Any
 
@@ -223,3 +226,64 @@ def test_the_kernel_is_in_use_and_checks_its_arrays() -> None:
     odd = Edges(edges.n, edges.fwd_off, edges.fwd_tgt.astype(np.int64), *arrays[2:])
     assert odd.view is None
     assert batch.show_table().dtype == np.bool_
+
+
+@pytest.mark.skipif(PURE or not COMPILED, reason="the compiled kernel is not in use")
+def test_the_kernel_keeps_no_reference_it_should_not() -> None:
+    """Answers, bails and errors alike leave every reference count as they found it."""
+    rng = np.random.default_rng(0)
+    n = 500
+    pairs = np.unique(rng.integers(0, n, 4000) << 32 | rng.integers(0, n, 4000))
+    owners, targets = pairs >> 32, pairs & 0xFFFFFFFF
+    fine = owners != targets
+    owners, targets = owners[fine], targets[fine]
+    codes = rng.integers(0, ABSENT, owners.size).astype(np.uint8)
+    view = Edges.build(n, owners, targets, codes).view
+    broken = Edges.build(n, owners, targets, np.full(owners.size, 255, np.uint8)).view
+    show, table = batch._show_bytes(), batch._table_bytes(Action.MESSAGE)
+    many = rng.integers(0, n + 5, 300).tolist()
+    array = np.array(many, np.int64)
+    dead = np.sort(pairs[:20]).tobytes()
+    flags = np.zeros(n, np.bool_)
+    flags[::7] = True
+
+    def calls() -> None:
+        view.view(5, many, True, show, dead, flags, None)
+        view.view(5, array, False, show, dead, flags, np.empty(array.size, np.bool_))
+        view.view(5, [*many, "x"], True, show, None, None, None)  # bails
+        view.pairs(many, many[::-1], table, dead, flags, flags, b"\3\0\0\0\0\0\0\0", None)
+        view.pairs(array, array[::-1].copy(), table, dead, None, None, None,
+                   np.empty(array.size, np.uint8))  # fmt: skip
+        view.pairs([*many, -1], [*many, 1], table, None, None, None, None, None)  # bails
+        for bad in (
+            (5, many, True, b"x", None, None, None),
+            (5, 3.0, True, show, None, None, None),
+        ):
+            with pytest.raises(TypeError):
+                view.view(*bad)
+        with pytest.raises(ValueError, match="past the table"):
+            broken.view(int(owners[0]), many + [int(targets[0])], True, show, None, None, None)
+
+    watched = (many, many[0], many[-1], array, flags, dead)
+    calls()
+    before = [sys.getrefcount(x) for x in watched]
+    bools = sys.getrefcount(True), sys.getrefcount(False)
+    gc.disable()  # nothing else runs between the counts
+    try:
+        calls()
+        assert (sys.getrefcount(True), sys.getrefcount(False)) == bools
+    finally:
+        gc.enable()
+    tracemalloc.start()
+    try:
+        calls()
+        gc.collect()
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(200):
+            calls()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert [sys.getrefcount(x) for x in watched] == before
+    assert grown < 10_000
