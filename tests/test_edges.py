@@ -172,9 +172,9 @@ def test_people_numbered_after_the_fold_are_read_as_having_no_edges(folded: Engi
     """A person added after the edges were built can be asked about in every batch read."""
     folded.add_person("zoe")
     alex, sam, zoe = folded.person_numbers(["alex", "sam", "zoe"])
-    assert folded.visible_ids(sam, [alex, zoe]).tolist() == [False, True]
-    assert folded.visible_ids(zoe, [alex, sam]).tolist() == [True, True]
-    assert folded.audience_ids(alex, [sam, zoe]).tolist() == [False, True]
+    assert folded.visible_ids(sam, [alex, zoe]) == [False, True]
+    assert folded.visible_ids(zoe, [alex, sam]) == [True, True]
+    assert folded.audience_ids(alex, [sam, zoe]) == [False, True]
     outcomes = folded.decide_ids([zoe, sam], "message", [alex, alex])
     assert [OUTCOMES[o] for o in outcomes] == [Outcome.DELIVER, Outcome.DROP]
     assert folded.decide_number(zoe, "message", alex).outcome is Outcome.DELIVER

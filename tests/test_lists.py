@@ -86,8 +86,8 @@ def test_owner_on_own_list_is_not_blocked_from_themself(world: Engine) -> None:
     [shown] = world.visible("alex", [Item("p", author="alex")])
     assert shown.outcome == "show"
     alex = world.person_number("alex")
-    assert world.visible_ids(alex, [alex]).tolist() == [True]
-    assert world.audience_ids(alex, [alex]).tolist() == [True]
+    assert world.visible_ids(alex, [alex]) == [True]
+    assert world.audience_ids(alex, [alex]) == [True]
 
 
 def test_direct_boundary_and_list_combine_by_precedence(world: Engine) -> None:
@@ -109,12 +109,12 @@ def test_owner_toward_list_member_is_blocked_both_ways(world: Engine) -> None:
 def test_batch_reads_honour_lists(world: Engine) -> None:
     """decide_many, decide_ids, visible, visible_ids and audience all apply lists."""
     alex, sam, kim = world.person_numbers(["alex", "sam", "kim"])
-    outcomes = world.decide_ids([sam, kim], "message", [alex, alex]).tolist()
+    outcomes = world.decide_ids([sam, kim], "message", [alex, alex])
     assert [list(Outcome)[o] for o in outcomes] == ["drop", "deliver"]
-    assert world.visible_ids(alex, [sam, kim]).tolist() == [False, True]
-    assert world.visible_ids(sam, [alex, kim]).tolist() == [False, True]
-    assert world.audience_ids(alex, [sam, kim]).tolist() == [False, True]
-    assert world.audience_ids(sam, [alex, kim]).tolist() == [False, True]
+    assert world.visible_ids(alex, [sam, kim]) == [False, True]
+    assert world.visible_ids(sam, [alex, kim]) == [False, True]
+    assert world.audience_ids(alex, [sam, kim]) == [False, True]
+    assert world.audience_ids(sam, [alex, kim]) == [False, True]
     assert world.audience("alex", ["sam", "kim"]) == ["kim"]
     items = [Item("1", author="kim", quoted="sam"), Item("2", author="kim")]
     assert [v.outcome for v in world.visible("alex", items)] == ["hide", "show"]
@@ -127,8 +127,8 @@ def test_list_mute_hides_from_owner_only(world: Engine) -> None:
     """A list mute hides the member's posts from the owner; the member still sees the owner."""
     world.subscribe("alex", "spam", "mute")
     alex, sam = world.person_numbers(["alex", "sam"])
-    assert world.visible_ids(alex, [sam]).tolist() == [False]
-    assert world.visible_ids(sam, [alex]).tolist() == [True]
+    assert world.visible_ids(alex, [sam]) == [False]
+    assert world.visible_ids(sam, [alex]) == [True]
     assert world.check("sam", "message", "alex").outcome == "deliver_quietly"
 
 

@@ -781,13 +781,13 @@ class EngineVsModel(RuleBasedStateMachine):
             [numbers[a] for a, _ in pairs], action, [numbers[b] for _, b in pairs], at=at
         )
         outcomes = list(Outcome)
-        for (a, b), code in zip(pairs, got.tolist(), strict=True):
+        for (a, b), code in zip(pairs, got, strict=True):
             want = self.model.decide(a, action, b, platform=None, at=at).outcome
             assert outcomes[code] is want, (a, action, b, outcomes[code], want)
         one = rng.choice(people)
         many = [numbers[p] for p in people]
-        seen = self.engine.visible_ids(numbers[one], many, at=at).tolist()
-        reach = self.engine.audience_ids(numbers[one], many, at=at).tolist()
+        seen = self.engine.visible_ids(numbers[one], many, at=at)
+        reach = self.engine.audience_ids(numbers[one], many, at=at)
         for other, shown, reached in zip(people, seen, reach, strict=True):
             item = [Item("i", author=other)]
             assert shown == (self.model.visible(one, item, at) == [Outcome.SHOW]), (one, other)

@@ -334,7 +334,7 @@ def measure_decide(folder: Path) -> dict[str, Any]:
     a_arr, b_arr = np.array(a_list, np.int64), np.array(b_list, np.int64)
 
     def ids_from_lists(a: list[int], b: list[int]) -> list[int]:
-        answer: list[int] = engine.decide_ids(a, message, b).tolist()
+        answer: list[int] = engine.decide_ids(a, message, b)
         return answer
 
     lists, dict_batch = time_batches_interleaved(
@@ -382,7 +382,7 @@ def measure_visible(folder: Path) -> dict[str, Any]:
     overhead = timer_overhead_ns()
 
     def from_list(viewer: int, candidates: list[int]) -> list[bool]:
-        answer: list[bool] = engine.visible_ids(viewer, candidates).tolist()
+        answer: list[bool] = engine.visible_ids(viewer, candidates)
         return answer
 
     feeds = list(zip(data.viewers, data.candidates, strict=True))
@@ -500,7 +500,7 @@ Cold open is the time from `Engine.open` to the first
 built from dropped. The timing processes build a dict of sets (`out[a]`, `inc[b]`) from
 the same edges, keyed by the engine's person numbers, and hand both sides the same plain
 Python values: `decide_number(a, Action.MESSAGE, b)` returning a `Decision` against
-`b in out[a] or b in inc[a]`; `visible_ids(viewer, list_of_ints).tolist()` against a list
+`b in out[a] or b in inc[a]`; `visible_ids(viewer, list_of_ints)` (a list of bools) against a list
 comprehension over the same list. Every call is timed on its own with
 `time.perf_counter_ns` ({overhead} ns of timer cost measured and subtracted), the garbage
 collector off, in alternating rounds (100 decides or 10 feeds of one side, then of the other,

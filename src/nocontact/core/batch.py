@@ -7,11 +7,17 @@ actor) into an outcome. That table is computed by ``decide_parties`` itself on
 one pair at a time, so the vectorised and the scalar answers cannot disagree.
 Pairs that touch the index's overlay (boundaries that are not plain) or an
 owner inside an emergency window are answered by ``decide_parties``, one by one.
+
+When ``core/_kernel.c`` is built, it runs that common path in C, with no
+array in between for a caller's lists; the numpy functions (``*_pure``) stay
+the reference, and answer whatever the kernel leaves to them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +26,7 @@ from .decide import Policy, decide_parties
 from .edges import ABSENT, CODES, I64, lookup, plain_boundary
 from .index import Index, Party
 from .lists import LIST_KINDS, in_sorted
+from .merge import Plain
 from .model import PHONE_ACTIONS, Action, Direction, Instant, Kind, Outcome
 from .semantics import effect
 
@@ -27,6 +34,8 @@ U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
 
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+#: Person numbers the compiled kernel takes for ``one`` (an int64; others go the numpy way).
+_NUMBERS = 1 << 62
 _SHOW = OUTCOMES.index(Outcome.SHOW)
 
 
@@ -61,6 +70,30 @@ def _numbers(values: npt.ArrayLike) -> I64:
     return np.asarray(values, np.int64).ravel()
 
 
+def _listed(values: object) -> bool:
+    """Whether numbers came as a list (or tuple, or other sequence that is no array or text).
+
+    Such numbers get their answer as a list too: the caller wants Python values,
+    and the compiled path makes them without an array in between.
+    """
+    return isinstance(values, Sequence) and not isinstance(
+        values, (str, bytes, bytearray, memoryview)
+    )
+
+
+def _items(values: Sequence[int]) -> list[int] | tuple[int, ...]:
+    """A list or tuple as is (the compiled path reads their items in place), any other as a list."""
+    return values if isinstance(values, (list, tuple)) else list(values)
+
+
+def _paused(index: Index, action: Action) -> list[int]:
+    """Numbers of the owners inside an emergency window, for a phone action."""
+    if action not in PHONE_ACTIONS:
+        return []
+    found = (index.person_number(owner) for owner in index.emergencies)
+    return [n for n in found if n is not None]
+
+
 def _slow(index: Index, action: Action, *groups: I64, with_lists: bool = True) -> Mask:
     """Which entries need the scalar path: in the overlay, or inside an emergency window.
 
@@ -68,10 +101,7 @@ def _slow(index: Index, action: Action, *groups: I64, with_lists: bool = True) -
     apply lists themselves).
     """
     slow = np.zeros(groups[0].size, np.bool_)
-    paused: list[int] = []
-    if action in PHONE_ACTIONS:
-        found = (index.person_number(owner) for owner in index.emergencies)
-        paused = [n for n in found if n is not None]
+    paused = _paused(index, action)
     lists = index.lists if with_lists else None
     if not (index.has_overlay() or paused or lists):
         return slow
@@ -93,8 +123,72 @@ def decide_numbers(
     at: Instant,
     revision: int,
     policy: Policy,
+) -> U8 | list[int]:
+    """Outcome indexes (into ``Outcome``) for each actor's ``action`` toward each target.
+
+    Lists in (no numpy array among the two), a list of ints out; else an array.
+    """
+    listed = _listed(actors) and _listed(targets)
+    found = _decide_compiled(index, actors, action, targets, listed, at, revision, policy)
+    if found is not None:
+        return found
+    out = decide_numbers_pure(index, actors, action, targets, at=at, revision=revision,
+                              policy=policy)  # fmt: skip
+    return out.tolist() if listed else out
+
+
+def _decide_compiled(
+    index: Index, actors: Any, action: Action, targets: Any, listed: bool,
+    at: Instant, revision: int, policy: Policy,
+) -> U8 | list[int] | None:  # fmt: skip
+    """``decide_numbers`` by the compiled kernel, or None where it cannot answer."""
+    plain = index.plain  # once: the edges and their removals together
+    view = plain.edges.view
+    if view is None:
+        return None
+    a: Any
+    b: Any
+    if listed:
+        a, b, out = _items(actors), _items(targets), None
+    else:
+        a, b = _numbers(actors), _numbers(targets)
+        out = np.empty(a.size, np.uint8)
+    flags = more = paused = None
+    stopped = _paused(index, action)
+    if index.has_overlay() or stopped or index.lists:
+        flags = index.not_plain_flags
+        more = index.lists.subscriber_flags if index.lists else None
+        paused = np.sort(np.array(stopped, np.int64)).tobytes() if stopped else None
+    done = view.pairs(a, b, _table_bytes(action), _dead_keys(plain), flags, more, paused, out)
+    if done is None:  # an input the numpy path judges (and words its error)
+        return None
+    found, slow = done
+    for i in slow or ():
+        decision = decide_parties(
+            index,
+            Party(int(a[i]), None, None),
+            action,
+            Party(int(b[i]), None, None),
+            platform=None,
+            at=at,
+            revision=revision,
+            policy=policy,
+        )
+        found[i] = OUTCOMES.index(decision.outcome)
+    return found  # type: ignore[no-any-return]
+
+
+def decide_numbers_pure(
+    index: Index,
+    actors: npt.ArrayLike,
+    action: Action,
+    targets: npt.ArrayLike,
+    *,
+    at: Instant,
+    revision: int,
+    policy: Policy,
 ) -> U8:
-    """Outcome indexes (into ``Outcome``) for each actor's ``action`` toward each target."""
+    """``decide_numbers`` in numpy alone (no compiled kernel): always an array."""
     a, b = _numbers(actors), _numbers(targets)
     table = outcome_table(action)
     out = np.full(a.size, table[ABSENT, ABSENT], np.uint8)
@@ -130,9 +224,12 @@ def shown_numbers(
     at: Instant,
     revision: int,
     policy: Policy,
-) -> Mask:
-    """For each author, whether ``viewer`` may see their posts (``view_post`` is ``show``)."""
-    return _view(index, viewer, _numbers(authors), viewer_acts=True, at=at, revision=revision,
+) -> Mask | list[bool]:
+    """For each author, whether ``viewer`` may see their posts (``view_post`` is ``show``).
+
+    A list in, a list of bools out; an array in, a bool array out.
+    """
+    return _view(index, viewer, authors, viewer_acts=True, at=at, revision=revision,
                  policy=policy)  # fmt: skip
 
 
@@ -144,13 +241,80 @@ def audience_numbers(
     at: Instant,
     revision: int,
     policy: Policy,
-) -> Mask:
-    """For each candidate, whether ``author``'s new post may reach their feed."""
-    return _view(index, author, _numbers(candidates), viewer_acts=False, at=at,
-                 revision=revision, policy=policy)  # fmt: skip
+) -> Mask | list[bool]:
+    """For each candidate, whether ``author``'s new post may reach their feed.
+
+    A list in, a list of bools out; an array in, a bool array out.
+    """
+    return _view(index, author, candidates, viewer_acts=False, at=at, revision=revision,
+                 policy=policy)  # fmt: skip
 
 
 def _view(
+    index: Index,
+    one: int,
+    many: npt.ArrayLike,
+    *,
+    viewer_acts: bool,
+    at: Instant,
+    revision: int,
+    policy: Policy,
+) -> Mask | list[bool]:
+    listed = _listed(many)
+    found = _view_compiled(index, one, many, listed, viewer_acts, at, revision, policy)
+    if found is not None:
+        return found
+    shown = view_pure(index, one, _numbers(many), viewer_acts=viewer_acts, at=at,
+                      revision=revision, policy=policy)  # fmt: skip
+    return shown.tolist() if listed else shown
+
+
+def _view_compiled(
+    index: Index, one: int, many: Any, listed: bool, viewer_acts: bool,
+    at: Instant, revision: int, policy: Policy,
+) -> Mask | list[bool] | None:  # fmt: skip
+    """``_view`` by the compiled kernel, or None where it cannot answer.
+
+    It leaves to the numpy path shared lists, a ``one`` in the overlay, and
+    emergencies: rare, and each the scalar path's for many entries anyway.
+    """
+    plain = index.plain  # once: the edges and their removals together
+    view = plain.edges.view
+    if view is None or index.lists.by_owner or not 0 <= one < _NUMBERS:
+        return None
+    flags = None
+    if index.has_overlay():
+        flags = index.not_plain_flags
+        if (one < flags.size and flags[one]) or _paused(index, Action.VIEW_POST):
+            return None
+    numbers: Any
+    if listed:
+        numbers, out = _items(many), None
+    else:
+        numbers = _numbers(many)
+        out = np.empty(numbers.size, np.bool_)
+    done = view.view(one, numbers, viewer_acts, _show_bytes(), _dead_keys(plain), flags, out)
+    if done is None:  # an input the numpy path judges (and words its error)
+        return None
+    shown, slow = done
+    for i in slow or ():
+        other = int(numbers[i])
+        viewer, author = (one, other) if viewer_acts else (other, one)
+        decision = decide_parties(
+            index,
+            Party(viewer, None, None),
+            Action.VIEW_POST,
+            Party(author, None, None),
+            platform=None,
+            at=at,
+            revision=revision,
+            policy=policy,
+        )
+        shown[i] = decision.outcome is Outcome.SHOW
+    return shown  # type: ignore[no-any-return]
+
+
+def view_pure(
     index: Index,
     one: int,
     many: I64,
@@ -160,7 +324,7 @@ def _view(
     revision: int,
     policy: Policy,
 ) -> Mask:
-    """``view_post`` between one person and many: ``one`` views them, or they view ``one``."""
+    """``view_post`` between one and many in numpy alone: ``one`` views them, or they ``one``."""
     plain = index.plain  # once: the edges and their removals together
     edges = plain.edges
     row, row_codes = edges.row(one)  # one's edges toward each of many
@@ -242,3 +406,40 @@ def show_table() -> Mask:
     """``show_table()[own, other]``: whether ``view_post`` shows, by the two codes."""
     shown: Mask = outcome_table(Action.VIEW_POST) == _SHOW
     return shown
+
+
+@cache
+def _table_bytes(action: Action) -> bytes:
+    """``outcome_table(action)`` as the compiled kernel reads it: row by row."""
+    return outcome_table(action).tobytes()
+
+
+@cache
+def _show_bytes() -> bytes:
+    return show_table().astype(np.uint8).tobytes()
+
+
+class _DeadKeys:
+    """The removed pairs as sorted int64 bytes, made again only when the set changed.
+
+    The set only grows until a merge replaces it, so the set itself and its
+    size tell whether the bytes are current.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[set[int], int, bytes] | None = None
+
+    def __call__(self, plain: Plain) -> bytes | None:
+        dead = plain.dead
+        if not dead:
+            return None
+        last = self._last
+        if last is not None and last[0] is dead and last[1] == len(dead):
+            return last[2]
+        pairs = list(dead)  # one C call: a writer cannot change the set meanwhile
+        keys = np.sort(np.array(pairs, np.int64)).tobytes()
+        self._last = (dead, len(pairs), keys)
+        return keys
+
+
+_dead_keys = _DeadKeys()

@@ -30,7 +30,10 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from .compiled import kernel
 from .model import Boundary, Disclosure, Kind, is_person_id
+
+_KERNEL = kernel("_kernel")
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -144,6 +147,8 @@ class Edges:
 
     signatures: memoryview = field(init=False, repr=False)
     sig_words: I64 = field(init=False, repr=False)
+    #: The compiled batch reads' hold on these arrays (``_kernel.EdgesView``), or None.
+    view: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         # memoryviews index to plain ints an order of magnitude faster than numpy
@@ -155,6 +160,16 @@ class Edges:
         object.__setattr__(self, "signatures", self.sig.data)
         # As signed words: shifting those right keeps every bit the batch paths test.
         object.__setattr__(self, "sig_words", self.sig.view(np.int64))
+        object.__setattr__(self, "view", self._kernel_view())
+
+    def _kernel_view(self) -> Any:
+        """Made once per edges (they never change), so a batch read takes no buffer of its own."""
+        if _KERNEL is None:
+            return None
+        try:
+            return _KERNEL.EdgesView(*(getattr(self, name) for name in _ARRAYS), ABSENT)
+        except (TypeError, ValueError, BufferError):  # arrays it cannot read: the numpy path
+            return None
 
     @classmethod
     def empty(cls) -> Edges:

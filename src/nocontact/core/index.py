@@ -479,6 +479,11 @@ class Index:
             flags = self._not_plain_flags = grown
         flags[number] = not_plain
 
+    @property
+    def not_plain_flags(self) -> npt.NDArray[np.bool_]:
+        """By number: an address, or a person in the overlay (``not_plain_mask``'s flags)."""
+        return self._not_plain_flags
+
     def not_plain_mask(self, numbers: I64) -> npt.NDArray[np.bool_]:
         """For each number: an address, or a person in the overlay (the scalar path's)."""
         flags = self._not_plain_flags

@@ -268,6 +268,11 @@ class Lists:
             if subs and self.active(list_id)
         )
 
+    @property
+    def subscriber_flags(self) -> Mask:
+        """By number: an owner with a subscription (``subscriber_mask``'s flags)."""
+        return self._flags
+
     def subscriber_mask(self, numbers: I64) -> Mask:
         """For each number, whether it is an owner with a subscription."""
         flags = self._flags

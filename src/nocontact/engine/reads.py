@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Iterable, Sequence
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -213,6 +214,16 @@ class Reads:
     def person_numbers(self, persons: Iterable[str]) -> npt.NDArray[np.int64]:
         return np.array([self.person_number(p) for p in persons], np.int64)
 
+    @overload
+    def decide_ids(
+        self, actors: npt.NDArray[Any], action: Action | str, targets: npt.NDArray[Any], *,
+        at: When = None,
+    ) -> npt.NDArray[np.uint8]: ...  # fmt: skip
+    @overload
+    def decide_ids(
+        self, actors: Sequence[int], action: Action | str, targets: Sequence[int], *,
+        at: When = None,
+    ) -> list[int]: ...  # fmt: skip
     def decide_ids(
         self,
         actors: npt.ArrayLike,
@@ -220,8 +231,11 @@ class Reads:
         targets: npt.ArrayLike,
         *,
         at: When = None,
-    ) -> npt.NDArray[np.uint8]:
-        """``decide`` for arrays of person numbers: each entry indexes ``list(Outcome)``."""
+    ) -> npt.NDArray[np.uint8] | list[int]:
+        """``decide`` for person numbers: each entry indexes ``list(Outcome)``.
+
+        Lists (or tuples) in, a list of ints out; numpy arrays in, a uint8 array out.
+        """
         return decide_numbers(
             self._index,
             actors,
@@ -232,10 +246,21 @@ class Reads:
             policy=self._policy,
         )
 
+    @overload
+    def visible_ids(
+        self, viewer: int, authors: npt.NDArray[Any], *, at: When = None
+    ) -> npt.NDArray[np.bool_]: ...
+    @overload
+    def visible_ids(
+        self, viewer: int, authors: Sequence[int], *, at: When = None
+    ) -> list[bool]: ...
     def visible_ids(
         self, viewer: int, authors: npt.ArrayLike, *, at: When = None
-    ) -> npt.NDArray[np.bool_]:
-        """For each author number, whether ``viewer`` may see their posts."""
+    ) -> npt.NDArray[np.bool_] | list[bool]:
+        """For each author number, whether ``viewer`` may see their posts.
+
+        A list (or tuple) in, a list of bools out; a numpy array in, a bool array out.
+        """
         return shown_numbers(
             self._index,
             int(viewer),
@@ -245,10 +270,21 @@ class Reads:
             policy=self._policy,
         )
 
+    @overload
+    def audience_ids(
+        self, author: int, candidates: npt.NDArray[Any], *, at: When = None
+    ) -> npt.NDArray[np.bool_]: ...
+    @overload
+    def audience_ids(
+        self, author: int, candidates: Sequence[int], *, at: When = None
+    ) -> list[bool]: ...
     def audience_ids(
         self, author: int, candidates: npt.ArrayLike, *, at: When = None
-    ) -> npt.NDArray[np.bool_]:
-        """For each candidate number, whether ``author``'s new post may reach them."""
+    ) -> npt.NDArray[np.bool_] | list[bool]:
+        """For each candidate number, whether ``author``'s new post may reach them.
+
+        A list (or tuple) in, a list of bools out; a numpy array in, a bool array out.
+        """
         return audience_numbers(
             self._index,
             int(author),
