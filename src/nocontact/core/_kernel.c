@@ -661,9 +661,46 @@ fail:
     return NULL;
 }
 
+PyDoc_STRVAR(pair_doc,
+"pair(a, b) -> int\n\n"
+"One pair's two edge codes, for the single decision: -1 when the signatures\n"
+"prove no edge either way (or a number is past the edges), else\n"
+"own * (absent + 1) + other, where own is a's code toward b and other b's\n"
+"toward a (absent: none). Removed edges are not looked at: the caller checks\n"
+"its removals for a code found.");
+
+static PyObject *EdgesView_pair(EdgesView *v, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "pair takes 2 arguments");
+        return NULL;
+    }
+    long long a = PyLong_AsLongLong(args[0]);
+    if (a == -1 && PyErr_Occurred())
+        return NULL;
+    long long b = PyLong_AsLongLong(args[1]);
+    if (b == -1 && PyErr_Occurred())
+        return NULL;
+    if (a < 0 || b < 0) {
+        PyErr_SetString(PyExc_ValueError, "person numbers are not negative");
+        return NULL;
+    }
+    if (a >= v->n || b >= v->n || !maybe(v, a, b))
+        return PyLong_FromLong(-1);
+    const Dead none = {NULL, 0};
+    int own = code_of(v, &none, a, b);
+    if (own < 0)
+        return NULL;
+    int other = code_of(v, &none, b, a);
+    if (other < 0)
+        return NULL;
+    return PyLong_FromLong((long)own * (v->absent + 1) + other);
+}
+
 static PyMethodDef EdgesView_methods[] = {
     {"view", (PyCFunction)(void (*)(void))EdgesView_view, METH_FASTCALL, view_doc},
     {"pairs", (PyCFunction)(void (*)(void))EdgesView_pairs, METH_FASTCALL, pairs_doc},
+    {"pair", (PyCFunction)(void (*)(void))EdgesView_pair, METH_FASTCALL, pair_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -217,8 +217,8 @@ def decide_plain(index: Index, a: int, action: Action, b: int, revision: int) ->
     if (owners and (a in owners or b in owners)) or (index.emergencies and action in PHONE_ACTIONS):
         return None
     plain = index.plain  # once: the edges and their removals together
-    own = plain.code(a, b)
-    t = _plain_template(action, own, plain.code(b, a))
+    own, other = plain.pair(a, b)
+    t = _plain_template(action, own, other)
     explanation = None
     if t.explanation is not None:  # the actor's own boundary decided: theirs to be told
         actor, target = index.key(a), index.key(b)

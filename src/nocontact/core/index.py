@@ -47,6 +47,11 @@ class Party:
 NOBODY = Party(None, None, None)
 
 
+#: ``EdgesView.pair``'s answer when both searches found nothing; ``Plain.pair``'s.
+_BOTH_ABSENT = ABSENT * (ABSENT + 1) + ABSENT
+_NO_CODES = (NONE, NONE)
+
+
 def _pair(owner: int, target: int) -> int:
     return (owner << 32) | target
 
@@ -555,6 +560,12 @@ class Index:
         if owners and (a in owners or b in owners) and not self.lists.quiet((a, None), (b, None)):
             return False
         plain = self.plain  # once: the edges and their removals together
+        view = plain.edges.view
+        if view is not None:  # compiled: the signatures and both searches in one call
+            both = view.pair(a, b)
+            if both < 0:  # the signatures prove it
+                return True
+            return both == _BOTH_ABSENT if not plain.dead else plain.pair(a, b) == _NO_CODES
         sig = plain.edges.signatures
         try:
             if not sig[a] >> (b & 63) & sig[b] >> (a & 63) & 1:

@@ -50,6 +50,29 @@ class Plain:
             return NONE
         return code
 
+    def pair(self, a: int, b: int) -> tuple[int, int]:
+        """The codes of ``a``'s live edge toward ``b`` and of ``b``'s toward ``a`` (``NONE``: none).
+
+        One compiled call when the kernel is built; the removals are looked at
+        only for a code found.
+        """
+        view = self.edges.view
+        if view is None:
+            return self.code(a, b), self.code(b, a)
+        both = view.pair(a, b)
+        if both < 0:
+            return NONE, NONE
+        own, other = divmod(both, ABSENT + 1)
+        own = NONE if own == ABSENT else own
+        other = NONE if other == ABSENT else other
+        if self.dead:
+            dead = self.dead
+            if own != NONE and (a << 32 | b) in dead:
+                own = NONE
+            if other != NONE and (b << 32 | a) in dead:
+                other = NONE
+        return own, other
+
     def dead_mask(self, owners: I64 | int, targets: I64 | int) -> npt.NDArray[np.bool_]:
         dead = list(self.dead)  # one C call: a writer cannot change the set meanwhile
         return np.isin((owners << 32) | targets, np.array(dead, np.int64))
