@@ -31,6 +31,7 @@ from nocontact.core.batch import (
 from nocontact.core.compiled import PURE, kernel
 from nocontact.core.decide import Policy
 from nocontact.core.edges import ABSENT, CODES, Edges, plain_boundary
+from nocontact.core.errors import InvalidInput
 from nocontact.core.index import Index
 from nocontact.core.model import Action, Kind
 
@@ -194,11 +195,14 @@ def test_empty_and_odd_inputs_behave_alike() -> None:
             shown_numbers(index, 0, bad, **kw)
         with pytest.raises((ValueError, OverflowError)):
             decide_numbers(index, bad, Action.MESSAGE, [0], **kw)
-    # Negative numbers away from the overlay: shown, as by the numpy path.
-    assert (
-        shown_numbers(index, 0, [-1, -2, 1], **kw)
-        == view_pure(index, 0, np.array([-1, -2, 1]), viewer_acts=True, **kw).tolist()
-    )
+    # Negative numbers: refused on both paths (numpy would count them from the end).
+    for negative in ([-1, 1], np.array([1, -2])):
+        with pytest.raises(InvalidInput, match="never negative"):
+            shown_numbers(index, 0, negative, **kw)
+        with pytest.raises(InvalidInput, match="never negative"):
+            decide_numbers(index, negative, Action.MESSAGE, [0, 1], **kw)
+    with pytest.raises(InvalidInput, match="never negative"):
+        shown_numbers(index, -1, [0], **kw)
     # A negative number in a pair, or lengths that differ: the numpy path's answer or error.
     with pytest.raises(ValueError, match="broadcast"):
         decide_numbers(index, [0, 1], Action.MESSAGE, [1, 0, 2], **kw)

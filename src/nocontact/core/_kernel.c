@@ -100,12 +100,13 @@ static void numbers_close(Numbers *nm)
     }
 }
 
-/* READ_OK with *out set; READ_BAIL for an item the pure path must judge. */
+/* READ_OK with *out set; READ_BAIL for an item the pure path must judge (not an
+ * int, or negative: the pure path refuses those). */
 static inline int number_at(const Numbers *nm, Py_ssize_t i, int64_t *out)
 {
     if (nm->has_buf) {
         *out = nm->values[i];
-        return READ_OK;
+        return *out < 0 ? READ_BAIL : READ_OK;
     }
     PyObject *item = nm->items[i];
     if (!PyLong_Check(item))
@@ -130,7 +131,7 @@ static inline int number_at(const Numbers *nm, Py_ssize_t i, int64_t *out)
         return READ_BAIL;
     }
     *out = (int64_t)value;
-    return READ_OK;
+    return value < 0 ? READ_BAIL : READ_OK;
 }
 
 /* A 1-byte-per-item buffer (flags, an answer), or NULL for None. */

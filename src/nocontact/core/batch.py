@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from .decide import Policy, decide_parties
 from .edges import ABSENT, CODES, I64, lookup, plain_boundary
+from .errors import InvalidInput
 from .index import Index, Party
 from .lists import LIST_KINDS, in_sorted
 from .merge import Plain
@@ -67,7 +68,11 @@ def outcome_table(action: Action) -> U8:
 
 
 def _numbers(values: npt.ArrayLike) -> I64:
-    return np.asarray(values, np.int64).ravel()
+    """Person numbers as an array; a negative one is refused (numpy would count it from the end)."""
+    numbers = np.asarray(values, np.int64).ravel()
+    if numbers.size and numbers.min() < 0:
+        raise InvalidInput("person numbers are never negative", field="person")
+    return numbers
 
 
 def _listed(values: object) -> bool:
@@ -327,6 +332,8 @@ def view_pure(
     """``view_post`` between one and many in numpy alone: ``one`` views them, or they ``one``."""
     plain = index.plain  # once: the edges and their removals together
     edges = plain.edges
+    if one < 0:
+        raise InvalidInput("person numbers are never negative", field="person")
     row, row_codes = edges.row(one)  # one's edges toward each of many
     column, column_codes = edges.column(one)  # each of many's edges toward one
     shown: Mask = np.ones(many.size, np.bool_)
