@@ -227,7 +227,7 @@ def decide_plain(index: Index, a: int, action: Action, b: int, revision: int) ->
             plain_id(actor, target, own, index.id_key),
             actor,
             kind,
-            f"you {_VERB[kind]} {index.names.get(target) or target}",
+            f"you {_VERB[kind]} {index.names.name_of(b) or target}",
         )
     return Decision(
         t.outcome, t.actor_sees, t.notify, revision, t.evidence, None, None, explanation

@@ -42,6 +42,10 @@ class Persons(Mapping[str, str | None]):
         else:
             self._named[number] = name
 
+    def name_of(self, number: int) -> str | None:
+        """The display name of the person numbered ``number``, if they have one."""
+        return self._named.get(number)
+
     def is_person(self, number: int) -> bool:
         flags = self._flags
         return 0 <= number < len(flags) and bool(flags[number])
