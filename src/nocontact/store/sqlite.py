@@ -17,7 +17,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -31,6 +31,7 @@ from nocontact.store.base import (
     REVISION,
     TABLES,
     ApiKeyRow,
+    Bulk,
     Change,
     Delete,
     NewEvent,
@@ -38,6 +39,7 @@ from nocontact.store.base import (
     Record,
     Snapshot,
     Sql,
+    bulk_layout,
 )
 from nocontact.store.dialect import SQLITE
 
@@ -133,6 +135,74 @@ def _event_rows(revision: int, events: Sequence[NewEvent]) -> list[tuple[object,
             raise StoreError(f"event {event.type!r} has data that is not JSON: {exc}") from exc
         rows.append((revision, seq, event.at, event.type, data))
     return rows
+
+
+# --- Bulk inserts -------------------------------------------------------------
+
+#: The page cache of a bulk insert (KiB): the rows and the indexes made after them.
+BULK_CACHE_KIB = 512 * 1024
+_PARTIAL_INDEX = re.compile(r"\bWHERE\b", re.IGNORECASE)
+
+
+def _literal(value: object) -> str:
+    """A value alike in every row of a bulk insert, written into the statement once."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and "\0" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise StoreError(f"a value alike in every bulk row must be text, an integer or None: {value!r}")
+
+
+def _insert_bulk(conn: sqlite3.Connection, bulk: Bulk, revision: int) -> None:
+    columns, same = bulk_layout(bulk, revision)
+    table = _quote(bulk.table)
+    values = ["?"] * len(bulk.columns) + [_literal(v) for v in same]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(_quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(values)})"
+    )
+    later: list[str] = []
+    if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
+        found = conn.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (bulk.table,),
+        ).fetchall()
+        for index, made in found:
+            if not _PARTIAL_INDEX.search(made):
+                conn.execute(f"DROP INDEX {_quote(index)}")
+                later.append(made)
+    for chunk in bulk.chunks:
+        conn.executemany(sql, chunk)
+    for made in later:
+        conn.execute(made)
+
+
+@contextmanager
+def _bulk_settings(conn: sqlite3.Connection) -> Iterator[None]:
+    """SQLite's settings for a bulk insert, the connection's own restored after it.
+
+    Only settings of speed: ``synchronous`` (what a commit syncs) stays.
+    """
+    if conn.in_transaction:  # inside ``exclusive``: these cannot change mid-transaction
+        yield
+        return
+    names = ("cache_size", "temp_store", "threads")
+    before = {n: int(conn.execute(f"PRAGMA {n}").fetchone()[0]) for n in names}
+    wanted = {
+        "cache_size": -BULK_CACHE_KIB,
+        "temp_store": 2,
+        "threads": min(os.cpu_count() or 1, 4),
+    }
+    try:
+        for n in names:
+            conn.execute(f"PRAGMA {n} = {wanted[n]:d}")
+        yield
+    finally:
+        for n in names:
+            conn.execute(f"PRAGMA {n} = {before[n]:d}")
 
 
 # --- Migrations ---------------------------------------------------------------
@@ -451,21 +521,23 @@ class SQLiteStore:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    def bulk_insert(
-        self,
-        name: str,
-        table: str,
-        rows: Callable[[int], Iterable[Sequence[object]]],
-        event: NewEvent,
-    ) -> int:
-        """Insert many whole rows and one event in one transaction named ``name``."""
-        keys, others = _columns(table)
-        cols = keys + others
-        sql = (
-            f"INSERT INTO {_quote(table)} ({', '.join(_quote(c) for c in cols)}) "
-            f"VALUES ({', '.join('?' for _ in cols)})"
-        )
-        return self._transaction(name, lambda conn, r: conn.executemany(sql, rows(r)), [event])
+    def bulk_insert(self, name: str, bulks: Sequence[Bulk], events: Sequence[NewEvent]) -> int:
+        """Insert every row of ``bulks`` and append ``events`` in one transaction named ``name``.
+
+        A table empty until now gets its rows before its indexes: each index
+        but the key's is dropped and made again after the rows, inside the same
+        transaction, so a failure leaves it as it was (a partial index stays: it
+        files the few rows it covers as they come). A larger page cache, sorting
+        in memory and helper threads last as long as the import; a crash loses
+        nothing acknowledged, as the commit syncs as every commit does.
+        """
+
+        def apply(conn: sqlite3.Connection, revision: int) -> None:
+            for bulk in bulks:
+                _insert_bulk(conn, bulk, revision)
+
+        with self._write_lock, _bulk_settings(self._open(self._writer)):
+            return self._transaction(name, apply, events)
 
     def save_checkpoint(self, name: str, revision: int, data: bytes) -> None:
         """Keep ``data`` as the checkpoint ``name`` as of ``revision``."""
