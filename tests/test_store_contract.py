@@ -746,4 +746,6 @@ def test_a_bulk_insert_refuses_columns_that_do_not_fit(store: Store) -> None:
     ):
         with pytest.raises(StoreError):
             store.bulk_insert("bad", [bulk], [event()])
-    assert store.revision() == 0
+    with pytest.raises(StoreError, match="no event"):
+        store.bulk_insert("unrecorded", [_plain_bulk(["b1"])], [])
+    assert store.revision() == 0 and store.load().rows("boundaries") == []

@@ -180,6 +180,9 @@ class PostgresStore:
     def bulk_insert(self, name: str, bulks: Sequence[Bulk], events: Sequence[NewEvent]) -> int:
         """Every row of ``bulks`` by COPY, and ``events``, in one transaction named ``name``."""
 
+        if not events:
+            raise StoreError(f"bulk insert {name!r} appends no event to record its revision")
+
         def apply(cur: psycopg.Cursor[Any], revision: int) -> list[NewEvent]:
             for bulk in bulks:
                 columns, same = bulk_layout(bulk, revision)

@@ -532,6 +532,9 @@ class SQLiteStore:
         nothing acknowledged, as the commit syncs as every commit does.
         """
 
+        if not events:
+            raise StoreError(f"bulk insert {name!r} appends no event to record its revision")
+
         def apply(conn: sqlite3.Connection, revision: int) -> None:
             for bulk in bulks:
                 _insert_bulk(conn, bulk, revision)
