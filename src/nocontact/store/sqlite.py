@@ -49,6 +49,8 @@ log = logging.getLogger("nocontact.store")
 
 MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 5000
+#: What the write-ahead log is cut back to once it has been copied into the file.
+WAL_LIMIT_BYTES = 64 * 1024 * 1024
 SYNCHRONOUS_MODES = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
 _ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.IGNORECASE)
@@ -362,6 +364,9 @@ class SQLiteStore:
                 journal = writer.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(journal).lower() != "wal":
                     raise StoreError(f"{where} cannot use WAL mode (journal_mode is {journal})")
+                # A bulk import is one transaction, and the log grows as large as
+                # it; once copied into the file the log shrinks back to this.
+                writer.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES:d}")
             _migrate(writer, where)
             revision = int(writer.execute(_MAX_REVISION).fetchone()[0])
             if not memory:
