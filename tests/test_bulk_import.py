@@ -11,6 +11,7 @@ from nocontact.core.edges import plain_code, plain_id
 from nocontact.core.model import Disclosure, Kind, Outcome
 from nocontact.core.plain_ids import _digests_pure, plain_digests, plain_ids
 from nocontact.engine import Engine
+from nocontact.engine.importing import import_bulks
 from nocontact.store.sqlite import SQLiteStore
 
 from .conftest import EngineFactory
@@ -134,3 +135,22 @@ def test_bulk_digests_are_the_plain_ids(key: bytes) -> None:
     assert plain_ids(digests) == expected
     # The numbers sort as the ids do (the order rows are written in).
     assert [expected[i] for i in np.argsort(digests, kind="stable")] == sorted(expected)
+
+
+def test_rows_come_in_the_order_of_each_tables_key() -> None:
+    """Persons by id, boundaries by (owner, id), in the store's order of text: the
+    order a table and its key are appended to."""
+    people = ["b", "a10", "a9", "A", "a"]
+    rng = np.random.default_rng(3)
+    pairs = {(int(o), int(t)) for o, t in rng.integers(0, 5, (40, 2)) if o != t}
+    owners = np.array([o for o, _ in sorted(pairs)], np.int64)
+    targets = np.array([t for _, t in sorted(pairs)], np.int64)
+    codes = np.zeros(owners.size, np.uint8)
+    persons, boundaries = import_bulks(
+        people, owners, targets, codes, now=1.0, key=b"k", chunk=3, progress=None
+    )
+    assert [row[0] for chunk in persons.chunks for row in chunk] == sorted(people)
+    written = [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk]
+    assert written == sorted(written) and len(written) == len(pairs)
+    # Chunks are made anew each time they are asked for (a store may retry).
+    assert [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk] == written

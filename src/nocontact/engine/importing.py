@@ -70,7 +70,7 @@ def import_bulks(
     names = np.array(ids, dtype=object)
     rank = _ranks(ids)
     digests = plain_digests(ids, owners, targets, codes, key)
-    order = np.argsort(_key_order(rank[owners], digests), kind="stable")
+    order = np.argsort(_key_order(rank[owners], digests))
     kinds = np.array([kind_of(c) for c in range(CODES)], dtype=object)
 
     def persons() -> Chunks:
