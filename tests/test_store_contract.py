@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from nocontact.core.errors import StoreChanged, StoreError
-from nocontact.store.base import TABLES, Change, Delete, NewEvent, Put, Store
+from nocontact.store.base import REVISION, TABLES, Bulk, Change, Delete, NewEvent, Put, Store
 from nocontact.store.postgres import PostgresStore
 from nocontact.store.sqlite import SQLiteStore
 
@@ -662,3 +662,90 @@ def test_postgres_support_is_imported_only_when_used(tmp_path: Path) -> None:
         "assert 'psycopg' not in sys.modules and 'psycopg_pool' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# --- Bulk inserts ---------------------------------------------------------------
+
+
+def _indexes(store: Store) -> list[str]:
+    """The names of the indexes on ``boundaries`` (by the store's own catalogue)."""
+    sql_of = {
+        "SQLiteStore": "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?",
+        "PostgresStore": "SELECT indexname AS name FROM pg_indexes WHERE tablename = ? "
+        "AND schemaname = current_schema()",
+    }
+    with store.sql("indexes") as sql:
+        found = sql.all(sql_of[type(store).__name__], ["boundaries"])
+    return sorted(str(r["name"]) for r in found)
+
+
+def _plain_bulk(ids: list[str], chunks: int = 2) -> Bulk:
+    rows = [(i, "p1", "block", "t" + i, 5.5) for i in ids]
+    step = max(1, len(rows) // chunks)
+    parts = [rows[lo : lo + step] for lo in range(0, len(rows), step)]
+    same = {"scope": "everywhere", "disclosure": "it's silent", "keep_evidence": 0}
+    same |= {"on_end": "deliver", "revision": REVISION, "plain": 1, "note": None}
+    return Bulk("boundaries", ("id", "owner", "kind", "target", "starts"), parts, same)
+
+
+def test_a_bulk_insert_writes_every_row_and_its_events_at_one_revision(store: Store) -> None:
+    """Rows give some columns, ``same`` the others (the revision filled in); the table's
+    indexes are there afterwards as before, and the events share the revision."""
+    before = _indexes(store)
+    persons = Bulk("persons", ("id", "created"), [[("p1", 1.0)], [("p2", 2.0)]], {"name": None})
+    revision = store.bulk_insert(
+        "import", [persons, _plain_bulk(["b1", "b2", "b3"])], [event("a"), event("b")]
+    )
+    assert revision == 1 == store.revision()
+    assert [(e.type, e.revision) for e in store.events()] == [("a", 1), ("b", 1)]
+    assert [r["id"] for r in rows(store, "persons")] == ["p1", "p2"]
+    found = {r["id"]: r for r in store.load().rows("boundaries")}
+    assert sorted(found) == ["b1", "b2", "b3"]
+    assert found["b2"] == {
+        "id": "b2", "owner": "p1", "kind": "block", "target": "tb2", "scope": "everywhere",
+        "channels": None, "starts": 5.5, "ends": None, "disclosure": "it's silent", "note": None,
+        "keep_evidence": 0, "on_end": "deliver", "target_person": None, "revision": 1, "plain": 1,
+    }  # fmt: skip
+    assert store.select("boundaries", {"id": "b3"})[0]["target"] == "tb3"
+    assert _indexes(store) == before
+    # Into a table that has rows already: its indexes stay as they are.
+    assert store.bulk_insert("more", [_plain_bulk(["b4"])], [event("c")]) == 2
+    assert len(store.load().rows("boundaries")) == 4 and _indexes(store) == before
+
+
+def _failing(rows: Iterable[Sequence[object]]) -> Iterator[Iterable[Sequence[object]]]:
+    yield rows
+    raise RuntimeError("the import stopped")
+
+
+@pytest.mark.parametrize("how", ["duplicate", "stopped"])
+def test_a_bulk_insert_that_fails_midway_leaves_nothing_behind(store: Store, how: str) -> None:
+    """A failure after some rows are written (a repeated key, the rows' source raising)
+    leaves no row, no event, no revision, and every index as it was."""
+    before = _indexes(store)
+    if how == "duplicate":
+        bulk = _plain_bulk(["b1", "b2", "b1"], chunks=3)
+        with pytest.raises(StoreError):
+            store.bulk_insert("import", [bulk], [event()])
+    else:
+        good = _plain_bulk(["b1", "b2"], chunks=1)
+        bulk = Bulk(good.table, good.columns, _failing(*good.chunks), good.same)
+        with pytest.raises(RuntimeError):
+            store.bulk_insert("import", [bulk], [event()])
+    assert store.load().rows("boundaries") == [] and store.revision() == 0
+    assert store.events() == [] and _indexes(store) == before
+    assert store.bulk_insert("again", [_plain_bulk(["b1", "b2"])], [event()]) == 1
+
+
+def test_a_bulk_insert_refuses_columns_that_do_not_fit(store: Store) -> None:
+    for bulk in (
+        Bulk("persons", ("id", "colour"), [[("p1", "red")]]),
+        Bulk("persons", ("name",), [[("Ada",)]], {"created": 1}),  # no key
+        Bulk("persons", ("id",), [[("p1",)]], {"created": object()}),
+        Bulk("nowhere", ("id",), [[("p1",)]]),
+    ):
+        with pytest.raises(StoreError):
+            store.bulk_insert("bad", [bulk], [event()])
+    with pytest.raises(StoreError, match="no event"):
+        store.bulk_insert("unrecorded", [_plain_bulk(["b1"])], [])
+    assert store.revision() == 0 and store.load().rows("boundaries") == []

@@ -49,6 +49,7 @@ from nocontact.core.model import (
     is_person_id,
     parse_enum,
 )
+from nocontact.engine.importing import import_bulks
 from nocontact.engine.values import (
     Lifted,
     Person,
@@ -60,7 +61,6 @@ from nocontact.engine.values import (
     _check_scope,
     _ended_data,
     _follows,
-    _plain_rows,
     _same,
     _set_data,
     _unique,
@@ -634,9 +634,11 @@ class Commands(Reads):
         """Import new persons and plain boundaries among them, in bulk.
 
         ``owners[i]`` holds a boundary of kind ``list(Kind)[kinds[i]]`` (silent,
-        everywhere, no end) toward ``targets[i]``; both index ``persons``. Each
-        chunk is one transaction; ``progress(n)`` hears how many boundaries are
-        stored so far. Returns the revision of the last transaction.
+        everywhere, no end) toward ``targets[i]``; both index ``persons``. The
+        whole import is one transaction (all of it is stored, or none), with a
+        ``persons_imported`` and a ``boundaries_imported`` event; ``progress(n)``
+        hears how many boundaries are written so far, ``chunk`` at a time.
+        Returns the revision of the import.
         """
         o = np.asarray(owners, np.int64)
         t = np.asarray(targets, np.int64)
@@ -647,27 +649,20 @@ class Commands(Reads):
             self._check_import(ids, o, t, k)
             now = self._clock()
             silent = [plain_code(kind, Disclosure.SILENT, False) for kind in Kind]
-            key = self._id_key
             codes = np.array(silent, np.uint8)[k]
+            bulks = import_bulks(
+                ids, o, t, codes, now=now, key=self._id_key, chunk=chunk, progress=progress
+            )
             revision = self._store.bulk_insert(
-                "import_persons",
-                "persons",
-                lambda _: ((p, None, now) for p in ids),
-                NewEvent("persons_imported", now, {"count": len(ids)}),
+                "import",
+                bulks,
+                [
+                    NewEvent("persons_imported", now, {"count": len(ids)}),
+                    NewEvent("boundaries_imported", now, {"count": int(o.size)}),
+                ],
             )
             for p in ids:
                 self._index.add_person(p, None)
-            for lo in range(0, o.size, chunk):
-                rows = zip(o[lo : lo + chunk].tolist(), t[lo : lo + chunk].tolist(),
-                           codes[lo : lo + chunk].tolist(), strict=True)  # fmt: skip
-                revision = self._store.bulk_insert(
-                    "import_boundaries",
-                    "boundaries",
-                    lambda r, rows=rows: _plain_rows(ids, rows, now, r, key),  # type: ignore[misc]
-                    NewEvent("boundaries_imported", now, {"count": min(chunk, o.size - lo)}),
-                )
-                if progress is not None:
-                    progress(min(lo + chunk, o.size))
             number = np.array([self._index.person_number(p) for p in ids], np.int64)
             self._index.add_edges(number[o], number[t], codes)
             self._at_revision(revision)

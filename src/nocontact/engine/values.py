@@ -6,15 +6,13 @@ Shared by the commands, the reads and the projection; nothing here holds state.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from nocontact.core.addresses import Address
 from nocontact.core.edges import (
     edge_code,
-    kind_of,
-    plain_id,
 )
 from nocontact.core.errors import (
     AddressTaken,
@@ -143,19 +141,6 @@ def _check_scope(scope: str | None) -> str:
     raise InvalidBoundary(
         f"scope must be everywhere, address or platform:NAME; got {scope!r}", field="scope"
     )
-
-
-def _plain_rows(
-    ids: list[str], rows: Iterable[tuple[int, int, int]], now: Instant, revision: int, key: bytes
-) -> Iterator[tuple[object, ...]]:
-    """Boundary rows, in ``TABLES`` order, for plain (owner, target, code) triples."""
-    for o, t, code in rows:
-        owner, target = ids[o], ids[t]
-        kind = kind_of(code)
-        yield (
-            plain_id(owner, target, code, key), owner, kind, target, "everywhere", None, now, None,
-            "silent", None, 0, "deliver", None, revision, 1,
-        )  # fmt: skip
 
 
 def _opt_str(value: object) -> str | None:

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from nocontact.core.errors import StoreError
 from nocontact.core.model import Event
 
 Row = Mapping[str, object]
@@ -98,6 +99,39 @@ class NewEvent:
     data: Mapping[str, object]
 
 
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """Many new rows of one table, for ``Store.bulk_insert``.
+
+    Each row gives ``columns``; ``same`` gives the other columns, alike in every
+    row (text, integers, None or ``REVISION``), so a store writes them once. The
+    rows come in ``chunks``, taken one after another: whoever hands them can
+    tell, when the next chunk is asked for, that the one before is written.
+    Rows in the order of the table's key load fastest.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    chunks: Iterable[Iterable[Sequence[object]]]
+    same: Mapping[str, object] = field(default_factory=dict)
+
+
+def bulk_layout(bulk: Bulk, revision: int) -> tuple[tuple[str, ...], tuple[object, ...]]:
+    """The columns a bulk writes (its rows' columns, then ``same``'s) and the values
+    of ``same``, the revision filled in. Refuses a column the table lacks, a column
+    given twice and a key column given by neither."""
+    if bulk.table not in TABLES:
+        raise StoreError(f"unknown table {bulk.table!r}")
+    keys, others = TABLES[bulk.table]
+    columns = (*bulk.columns, *bulk.same)
+    if set(columns) - set(keys) - set(others) or len(set(columns)) != len(columns):
+        raise StoreError(f"bulk columns {list(columns)} do not fit table {bulk.table!r}")
+    if set(keys) - set(columns):
+        raise StoreError(f"bulk rows for table {bulk.table!r} lack key columns {list(keys)}")
+    values = tuple(revision if v is REVISION else v for v in bulk.same.values())
+    return columns, values
+
+
 @dataclass(slots=True)
 class Snapshot:
     """Everything needed to rebuild the in-memory index."""
@@ -144,17 +178,9 @@ class Store(Protocol):
         """The rows of ``table`` whose columns equal ``where``."""
         ...
 
-    def bulk_insert(
-        self,
-        name: str,
-        table: str,
-        rows: Callable[[int], Iterable[Sequence[object]]],
-        event: NewEvent,
-    ) -> int:
-        """Insert many whole rows and one event, atomically; return the new revision.
-
-        ``rows(revision)`` yields each row's columns in ``TABLES`` order.
-        """
+    def bulk_insert(self, name: str, bulks: Sequence[Bulk], events: Sequence[NewEvent]) -> int:
+        """Insert every row of ``bulks`` and append ``events`` in one transaction; return
+        its revision. Either all of it is stored, or (on any failure) none of it."""
         ...
 
     def save_checkpoint(self, name: str, revision: int, data: bytes) -> None:

@@ -23,7 +23,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -33,12 +33,14 @@ from nocontact.store.base import (
     REVISION,
     TABLES,
     ApiKeyRow,
+    Bulk,
     Change,
     NewEvent,
     Put,
     Record,
     Snapshot,
     Sql,
+    bulk_layout,
 )
 from nocontact.store.dialect import POSTGRES
 from nocontact.store.pg_listen import Listener, channel_for
@@ -175,22 +177,21 @@ class PostgresStore:
         revision, written = self._transaction(name, apply, check=False)
         return (revision, list(ended)) if written else (self.revision(), [])
 
-    def bulk_insert(
-        self,
-        name: str,
-        table: str,
-        rows: Callable[[int], Iterable[Sequence[object]]],
-        event: NewEvent,
-    ) -> int:
-        keys, others = _columns(table)
-        cols = keys + others
-        names = ", ".join(f'"{c}"' for c in cols)
+    def bulk_insert(self, name: str, bulks: Sequence[Bulk], events: Sequence[NewEvent]) -> int:
+        """Every row of ``bulks`` by COPY, and ``events``, in one transaction named ``name``."""
+
+        if not events:
+            raise StoreError(f"bulk insert {name!r} appends no event to record its revision")
 
         def apply(cur: psycopg.Cursor[Any], revision: int) -> list[NewEvent]:
-            with cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                for row in rows(revision):
-                    copy.write_row(row)
-            return [event]
+            for bulk in bulks:
+                columns, same = bulk_layout(bulk, revision)
+                names = ", ".join(f'"{c}"' for c in columns)
+                with cur.copy(f'COPY "{bulk.table}" ({names}) FROM STDIN') as copy:
+                    for chunk in bulk.chunks:
+                        for row in chunk:
+                            copy.write_row((*row, *same))
+            return list(events)
 
         return self._transaction(name, apply, check=False)[0]
 

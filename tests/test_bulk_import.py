@@ -1,0 +1,156 @@
+"""A bulk import: one transaction, rows in key order, read back like any boundary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nocontact.core.edges import plain_code, plain_id
+from nocontact.core.model import Disclosure, Kind, Outcome
+from nocontact.core.plain_ids import _digests_pure, plain_digests, plain_ids
+from nocontact.engine import Engine
+from nocontact.engine.importing import import_bulks
+from nocontact.store.sqlite import SQLiteStore
+
+from .conftest import EngineFactory
+from .service_helpers import make_api
+
+PEOPLE = ["zoe", "ana", "ben", "cy", "dee"]
+#: ana blocks ben and cy, zoe mutes ana, dee blocks zoe, cy blocks dee.
+OWNERS, TARGETS, KINDS = [1, 1, 0, 4, 3], [2, 3, 1, 0, 4], [0, 0, 1, 0, 0]
+
+
+def _indexes(path: Path) -> list[tuple[str, str]]:
+    store = SQLiteStore.open(path)
+    try:
+        with store.sql("indexes") as sql:
+            found = sql.all("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+        return sorted((str(r["name"]), str(r["sql"])) for r in found)
+    finally:
+        store.close()
+
+
+def test_imported_boundaries_are_read_lifted_and_kept(tmp_path: Path) -> None:
+    """By id, by owner, lifted, after a reopen: an imported boundary is a boundary."""
+    path = tmp_path / "s.db"
+    engine = Engine.open(path)
+    revision = engine.bulk_import(PEOPLE, OWNERS, TARGETS, KINDS)
+    assert revision == 1
+    assert [e.type for e in engine.events()] == ["persons_imported", "boundaries_imported"]
+    assert [e.data["count"] for e in engine.events()] == [5, 5]
+    held = engine.boundaries("ana")
+    assert sorted(b.target for b in held) == ["ben", "cy"]
+    toward_ben = next(b for b in held if b.target == "ben")
+    assert toward_ben.kind is Kind.BLOCK and toward_ben.revision == 1
+    assert toward_ben.disclosure is Disclosure.SILENT and toward_ben.channels is None
+    assert engine.boundary(toward_ben.id) == toward_ben
+    assert engine.check("ben", "message", "ana").outcome is Outcome.DROP
+    engine.lift(toward_ben.id)
+    assert engine.check("ben", "message", "ana").outcome is not Outcome.DROP
+    engine.close()
+
+    again = Engine.open(path)
+    assert [b.target for b in again.boundaries("ana")] == ["cy"]
+    assert again.check("zoe", "view_post", "ana").outcome is Outcome.HIDE  # zoe muted ana
+    muted = again.boundaries("zoe")[0]
+    assert again.boundary(muted.id).kind is Kind.MUTE
+    exported = again.export_state().boundaries
+    assert sorted((b.owner, b.target) for b in exported) == [
+        ("ana", "cy"), ("cy", "dee"), ("dee", "zoe"), ("zoe", "ana"),
+    ]  # fmt: skip
+    again.close()
+
+
+def test_the_api_reads_and_lifts_an_imported_boundary(tmp_path: Path) -> None:
+    for api in make_api(tmp_path):
+        api.engine.bulk_import(PEOPLE, OWNERS, TARGETS, KINDS)
+        listed = api.get("/v1/boundaries", params={"owner": "ana"}).json()
+        ids = [b["id"] for b in listed["items"]]
+        assert len(ids) == 2
+        got = api.get(f"/v1/boundaries/{ids[0]}")
+        assert got.status_code == 200 and got.json()["owner"] == "ana"
+        assert api.delete(f"/v1/boundaries/{ids[0]}").status_code == 200
+        assert api.get(f"/v1/boundaries/{ids[0]}").status_code == 404
+        assert [e["type"] for e in api.get("/v1/events").json()["events"]][:2] == [
+            "persons_imported",
+            "boundaries_imported",
+        ]
+
+
+def test_the_ids_are_the_plain_ids_of_the_database(make_engine: EngineFactory) -> None:
+    """Each imported id is ``plain_id`` under the database's secret: an edge and its
+    stored row name the same boundary, and setting it again finds it."""
+    engine = make_engine()
+    engine.bulk_import(PEOPLE, OWNERS, TARGETS, KINDS)
+    [stored] = engine.boundaries("dee")
+    assert stored.id != plain_id("dee", "zoe", plain_code(Kind.BLOCK, Disclosure.SILENT, False))
+    assert engine.set_boundary("dee", "zoe", "block").id == stored.id
+
+
+def test_progress_counts_the_rows_written(make_engine: EngineFactory) -> None:
+    heard: list[int] = []
+    make_engine().bulk_import(PEOPLE, OWNERS, TARGETS, KINDS, progress=heard.append, chunk=2)
+    assert heard == [2, 4, 5]
+
+
+def test_an_import_that_fails_midway_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    """One transaction: a failure after some rows are written keeps no person, no
+    boundary, no event, and every index of the file."""
+    path = tmp_path / "s.db"
+    before = _indexes(path)
+    engine = Engine.open(path)
+
+    def stop(written: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engine.bulk_import(PEOPLE, OWNERS, TARGETS, KINDS, progress=stop, chunk=2)
+    assert engine.revision == 0 and engine.events() == []
+    assert not engine.has_person("ana")
+    assert engine.bulk_import(PEOPLE, OWNERS, TARGETS, KINDS) == 1
+    engine.close()
+    assert _indexes(path) == before
+    again = Engine.open(path)
+    assert len(again.boundaries("ana")) == 2
+    again.close()
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 32, bytes(range(64))])
+def test_bulk_digests_are_the_plain_ids(key: bytes) -> None:
+    """The compiled kernel (when built) and the pure twin agree with ``plain_id``, also for
+    the longest person ids (a message longer than one BLAKE2b block)."""
+    people = ["a", "u7", "x" * 64, "Y" * 63, "p.q-r_s"]
+    rng = np.random.default_rng(7)
+    owners = rng.integers(0, len(people), 200)
+    targets = rng.integers(0, len(people), 200)
+    codes = rng.integers(0, 28, 200).astype(np.uint8)
+    digests = plain_digests(people, owners, targets, codes, key)
+    assert (digests == _digests_pure(people, owners, targets, codes, key)).all()
+    expected = [
+        plain_id(people[o], people[t], int(c), key)
+        for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True)
+    ]
+    assert plain_ids(digests) == expected
+    # The numbers sort as the ids do (the order rows are written in).
+    assert [expected[i] for i in np.argsort(digests, kind="stable")] == sorted(expected)
+
+
+def test_rows_come_in_the_order_of_each_tables_key() -> None:
+    """Persons by id, boundaries by (owner, id), in the store's order of text: the
+    order a table and its key are appended to."""
+    people = ["b", "a10", "a9", "A", "a"]
+    rng = np.random.default_rng(3)
+    pairs = {(int(o), int(t)) for o, t in rng.integers(0, 5, (40, 2)) if o != t}
+    owners = np.array([o for o, _ in sorted(pairs)], np.int64)
+    targets = np.array([t for _, t in sorted(pairs)], np.int64)
+    codes = np.zeros(owners.size, np.uint8)
+    persons, boundaries = import_bulks(
+        people, owners, targets, codes, now=1.0, key=b"k", chunk=3, progress=None
+    )
+    assert [row[0] for chunk in persons.chunks for row in chunk] == sorted(people)
+    written = [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk]
+    assert written == sorted(written) and len(written) == len(pairs)
+    # Chunks are made anew each time they are asked for (a store may retry).
+    assert [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk] == written
