@@ -154,3 +154,30 @@ def test_rows_come_in_the_order_of_each_tables_key() -> None:
     assert written == sorted(written) and len(written) == len(pairs)
     # Chunks are made anew each time they are asked for (a store may retry).
     assert [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk] == written
+
+
+@pytest.mark.parametrize("planned", ["as planned", "otherwise"])
+def test_the_edges_built_while_writing_number_people_as_the_index_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, planned: str
+) -> None:
+    """Edges are built aside on planned numbers; numbered otherwise, they are built again."""
+    engine = Engine.open(tmp_path / "s.db")
+    engine.add_person("old")
+    engine.add_person("pat")
+    engine.set_boundary("old", "pat", "block")  # the edges to keep
+    engine.checkpoint()
+    if planned == "otherwise":
+        monkeypatch.setattr(
+            "nocontact.core.index.Index.planned_numbers",
+            lambda self, keys: np.arange(len(keys), dtype=np.int64)[::-1] + 100,
+        )
+    engine.bulk_import(PEOPLE, OWNERS, TARGETS, KINDS)
+    for fresh in (engine, Engine.open(tmp_path / "s.db")):
+        assert fresh.check("ben", "message", "ana").outcome is Outcome.DROP
+        assert fresh.check("ana", "message", "ben").outcome is not Outcome.DELIVER
+        assert fresh.check("zoe", "view_post", "ana").outcome is Outcome.HIDE
+        assert fresh.check("ana", "message", "zoe").outcome is Outcome.DELIVER_QUIETLY
+        assert fresh.check("pat", "message", "old").outcome is Outcome.DROP
+        number = fresh.person_number
+        shown = fresh.visible_ids(number("zoe"), [number(p) for p in PEOPLE])
+        assert shown == [True, False, True, True, False]

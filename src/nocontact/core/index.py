@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -376,10 +376,38 @@ class Index:
 
     def add_edges(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Add plain boundaries in bulk to the edges (those sharing a pair go to the overlay)."""
+        self.install_plain(*self.plain_added(self.size, owners, targets, codes))
+
+    def planned_numbers(self, keys: Sequence[str]) -> I64:
+        """The numbers ``intern`` would give ``keys``, interned one after the other
+        (nothing is interned here: a bulk import plans its edges before it commits)."""
+        get, following = self._ids.get, self.size
+        numbers = np.empty(len(keys), np.int64)
+        for i, key in enumerate(keys):
+            number = get(key)
+            if number is None:
+                number, following = following, following + 1
+            numbers[i] = number
+        return numbers
+
+    def plain_added(
+        self, n: int, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]
+    ) -> tuple[Edges, tuple[I64, I64, npt.NDArray[np.uint8]]]:
+        """What ``add_edges`` installs, built aside (the index is not changed): edges
+        for ``n`` numbers, and the triples that share a pair with one (for the overlay)."""
         o, t, c = self.plain.live()
-        self.load_plain(
-            np.concatenate((o, owners)), np.concatenate((t, targets)), np.concatenate((c, codes))
+        o, t, c = (
+            np.concatenate((o, owners)),
+            np.concatenate((t, targets)),
+            np.concatenate((c, codes)),
         )
+        first = first_per_pair(o, t)
+        return Edges.build(n, o[first], t[first], c[first]), (o[~first], t[~first], c[~first])
+
+    def install_plain(self, edges: Edges, extras: tuple[I64, I64, npt.NDArray[np.uint8]]) -> None:
+        """Install edges from ``plain_added`` (numbered as this index is now)."""
+        self.set_edges(edges)
+        self.load_plain_extras(*extras)
 
     def load_plain(self, owners: I64, targets: I64, codes: npt.NDArray[np.uint8]) -> None:
         """Install plain boundaries given as triples: edges, the rest in the overlay."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
@@ -37,7 +38,7 @@ from nocontact.core.errors import (
     StoreError,
     UnknownBoundary,
 )
-from nocontact.core.index import PATTERN_PREFIX, check_pattern, is_wildcard
+from nocontact.core.index import PATTERN_PREFIX, Index, check_pattern, is_wildcard
 from nocontact.core.model import (
     Boundary,
     Channel,
@@ -653,18 +654,29 @@ class Commands(Reads):
             bulks = import_bulks(
                 ids, o, t, codes, now=now, key=self._id_key, chunk=chunk, progress=progress
             )
-            revision = self._store.bulk_insert(
-                "import",
-                bulks,
-                [
-                    NewEvent("persons_imported", now, {"count": len(ids)}),
-                    NewEvent("boundaries_imported", now, {"count": int(o.size)}),
-                ],
-            )
+            index = self._index
+            number = index.planned_numbers(ids)
+            size = max(index.size, int(number.max(initial=-1)) + 1)
+            # The new edges are built on another thread while the store writes the rows
+            # (numpy's sorts and SQLite both let go of the GIL), and installed once committed.
+            with ThreadPoolExecutor(1, thread_name_prefix="nocontact-import") as pool:
+                building = pool.submit(index.plain_added, size, number[o], number[t], codes)
+                revision = self._store.bulk_insert(
+                    "import",
+                    bulks,
+                    [
+                        NewEvent("persons_imported", now, {"count": len(ids)}),
+                        NewEvent("boundaries_imported", now, {"count": int(o.size)}),
+                    ],
+                )
+                built = building.result()
             for p in ids:
-                self._index.add_person(p, None)
-            number = np.array([self._index.person_number(p) for p in ids], np.int64)
-            self._index.add_edges(number[o], number[t], codes)
+                index.add_person(p, None)
+            if _as_planned(index, ids, number, size):
+                index.install_plain(*built)
+            else:  # numbered otherwise than planned (never with the lock held): build again
+                number = np.array([index.person_number(p) for p in ids], np.int64)
+                index.add_edges(number[o], number[t], codes)
             self._at_revision(revision)
             self.checkpoint()
             return self._revision
@@ -686,3 +698,11 @@ class Commands(Reads):
             raise InvalidBoundary("kinds index list(Kind); a space needs an end", field="kinds")
         if not first_per_pair(o, t).all():
             raise InvalidInput("at most one boundary per (owner, target)", field="owners")
+
+
+def _as_planned(index: Index, ids: list[str], number: I64Array, size: int) -> bool:
+    """Whether ``ids`` were numbered as ``Index.planned_numbers`` said (the first, the
+    last and the count tell: numbers are handed out one after the other)."""
+    return index.size == size and all(
+        index.number_of(ids[i]) == number[i] for i in ((0, -1) if ids else ())
+    )
