@@ -784,6 +784,11 @@ class EngineVsModel(RuleBasedStateMachine):
         for (a, b), code in zip(pairs, got, strict=True):
             want = self.model.decide(a, action, b, platform=None, at=at).outcome
             assert outcomes[code] is want, (a, action, b, outcomes[code], want)
+        # One pair at a time by number, as a product calls it: the whole decision
+        # (the plain fast path when no other boundary is about, the full one else).
+        for a, b in rng.sample(pairs, min(len(pairs), 6)):
+            single = self.engine.decide_number(numbers[a], action, numbers[b])
+            self._compare(single, a, action, b, None, at)
         one = rng.choice(people)
         many = [numbers[p] for p in people]
         seen = self.engine.visible_ids(numbers[one], many, at=at)

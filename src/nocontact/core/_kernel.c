@@ -223,6 +223,18 @@ static inline int code_of(const EdgesView *v, const Dead *dead, int64_t owner, i
     return code;
 }
 
+/* Ask for the start of the row code_of(owner, target) will search (its offsets
+ * asked for earlier), so that the searches of a chunk wait together. */
+static inline void prefetch_code(const EdgesView *v, int64_t owner, int64_t target)
+{
+    int64_t flo = v->fwd_off[owner], fhi = v->fwd_off[owner + 1];
+    int64_t rlo = v->rev_off[target], rhi = v->rev_off[target + 1];
+    if (fhi - flo <= rhi - rlo)
+        __builtin_prefetch(&v->fwd_tgt[flo]);
+    else
+        __builtin_prefetch(&v->rev_src[rlo]);
+}
+
 /* Whether a and b may share an edge: both signature bits set. */
 static inline int maybe(const EdgesView *v, int64_t a, int64_t b)
 {
@@ -560,6 +572,11 @@ static PyObject *EdgesView_pairs(EdgesView *v, PyObject *const *args, Py_ssize_t
                 ok = 0;
                 break;
             }
+        }
+        for (Py_ssize_t j = 0; j < nears && ok; j++) {
+            int64_t x = xs[near[j]], y = ys[near[j]];
+            prefetch_code(v, x, y);
+            prefetch_code(v, y, x);
         }
         for (Py_ssize_t j = 0; j < nears && ok; j++) {
             Py_ssize_t k = near[j];

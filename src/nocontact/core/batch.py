@@ -169,17 +169,7 @@ def _decide_compiled(
         return None
     found, slow = done
     for i in slow or ():
-        decision = decide_parties(
-            index,
-            Party(int(a[i]), None, None),
-            action,
-            Party(int(b[i]), None, None),
-            platform=None,
-            at=at,
-            revision=revision,
-            policy=policy,
-        )
-        found[i] = OUTCOMES.index(decision.outcome)
+        found[i] = _one_by_one(index, int(a[i]), action, int(b[i]), at, revision, policy)
     return found  # type: ignore[no-any-return]
 
 
@@ -207,18 +197,19 @@ def decide_numbers_pure(
         plain.drop_dead(owners, targets, both)
         out[hits] = table[both[: hits.size], both[hits.size :]]
     for i in np.flatnonzero(_slow(index, action, a, b)).tolist():
-        decision = decide_parties(
-            index,
-            Party(int(a[i]), None, None),
-            action,
-            Party(int(b[i]), None, None),
-            platform=None,
-            at=at,
-            revision=revision,
-            policy=policy,
-        )
-        out[i] = OUTCOMES.index(decision.outcome)
+        out[i] = _one_by_one(index, int(a[i]), action, int(b[i]), at, revision, policy)
     return out
+
+
+def _one_by_one(
+    index: Index, a: int, action: Action, b: int, at: Instant, revision: int, policy: Policy
+) -> int:
+    """The outcome index of one pair by the scalar path (the overlay, lists, emergencies)."""
+    decision = decide_parties(
+        index, Party(a, None, None), action, Party(b, None, None),
+        platform=None, at=at, revision=revision, policy=policy,
+    )  # fmt: skip
+    return OUTCOMES.index(decision.outcome)
 
 
 def shown_numbers(

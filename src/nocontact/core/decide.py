@@ -203,21 +203,25 @@ def decide_parties(
 
 def decide_plain(index: Index, a: int, action: Action, b: int, revision: int) -> Decision | None:
     """``decide_parties`` for two persons by number, as the actor sees it, when every
-    boundary between them is a plain edge; None when that is not so (or not known cheaply).
+    boundary between them is a plain edge; None when that is not so (or not known cheaply)."""
+    codes = index.plain_codes(a, b)
+    return None if codes is None else plain_decision(index, a, action, b, codes, revision)
 
-    The answer depends only on the two edges' codes, so it is read from a table
-    that ``decide_parties`` itself filled; only the explanation of the actor's own
+
+def plain_decision(
+    index: Index, a: int, action: Action, b: int, codes: tuple[int, int], revision: int
+) -> Decision | None:
+    """``decide_plain`` given the pair's two codes (``Index.plain_codes``).
+
+    The answer depends only on the codes, so it is read from a table that
+    ``decide_parties`` itself filled; only the explanation of the actor's own
     boundary is made per call. A heavy user pays two binary searches, never a
-    ``Boundary``, a resolution by id or a ranking.
+    ``Boundary``, a resolution by id or a ranking. None inside an emergency
+    window, which the full path weighs.
     """
-    not_plain = index.not_plain_numbers
-    if a in not_plain or b in not_plain:  # an address, or boundaries in the overlay
+    if index.emergencies and action in PHONE_ACTIONS:
         return None
-    owners = index.lists.by_owner
-    if (owners and (a in owners or b in owners)) or (index.emergencies and action in PHONE_ACTIONS):
-        return None
-    plain = index.plain  # once: the edges and their removals together
-    own, other = plain.pair(a, b)
+    own, other = codes
     t = _plain_template(action, own, other)
     explanation = None
     if t.explanation is not None:  # the actor's own boundary decided: theirs to be told

@@ -29,6 +29,8 @@ I16 = npt.NDArray[np.int16]
 #: Python lists become arrays this many items at a time, so the GIL is never held long.
 CHUNK = 1 << 16
 LOW = 0xFFFFFFFF
+#: ``Plain.pair`` when there is no edge either way (always this tuple: test it with ``is``).
+NO_CODES = (NONE, NONE)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -58,10 +60,13 @@ class Plain:
         """
         view = self.edges.view
         if view is None:
-            return self.code(a, b), self.code(b, a)
+            own, other = self.code(a, b), self.code(b, a)
+            return NO_CODES if own == other == NONE else (own, other)
         both = view.pair(a, b)
-        if both < 0:
-            return NONE, NONE
+        return NO_CODES if both < 0 else self.decoded(a, b, both)
+
+    def decoded(self, a: int, b: int, both: int) -> tuple[int, int]:
+        """``pair`` from ``EdgesView.pair``'s answer (not negative) for the same numbers."""
         own, other = divmod(both, ABSENT + 1)
         own = NONE if own == ABSENT else own
         other = NONE if other == ABSENT else other
@@ -71,7 +76,7 @@ class Plain:
                 own = NONE
             if other != NONE and (b << 32 | a) in dead:
                 other = NONE
-        return own, other
+        return NO_CODES if own == other == NONE else (own, other)
 
     def dead_mask(self, owners: I64 | int, targets: I64 | int) -> npt.NDArray[np.bool_]:
         dead = list(self.dead)  # one C call: a writer cannot change the set meanwhile

@@ -21,7 +21,7 @@ from nocontact.core.decide import (
     Policy,
     audience,
     decide_parties,
-    decide_plain,
+    plain_decision,
     visible,
 )
 from nocontact.core.errors import (
@@ -31,6 +31,7 @@ from nocontact.core.errors import (
     UnknownPerson,
 )
 from nocontact.core.index import Index
+from nocontact.core.merge import NO_CODES
 from nocontact.core.model import (
     Action,
     Boundary,
@@ -150,14 +151,15 @@ class Reads:
         except TypeError:
             raise InvalidInput("actor and target must be person numbers", field="actor") from None
         if 0 <= a < index.size and 0 <= b < index.size:
-            if index.quiet_numbers(a, b):
+            codes = index.plain_codes(a, b)  # None: the overlay or a shared list may hold more
+            if codes is NO_CODES or (codes is None and index.quiet_numbers(a, b)):
                 try:
                     return self._defaults[action]
                 except (KeyError, TypeError):
                     pass  # not an action: parse_enum below says so
-            elif viewer is None and at is None:  # a boundary: most often plain edges only
+            elif codes is not None and viewer is None and at is None:  # plain edges only
                 act = action if action.__class__ is Action else parse_enum(Action, action, "action")
-                found = decide_plain(index, a, act, b, self._revision)
+                found = plain_decision(index, a, act, b, codes, self._revision)
                 if found is not None:
                     return found
         return decide_parties(
