@@ -255,9 +255,14 @@ def _measures(results: Results) -> list[str]:
         f" {results.index_parts.get(INTERNING, 0) / results.options.people:.1f} B per person."
     ]
     if me is not None and results.nocontact_resident is not None:
+        mib = results.nocontact_resident / 2**20
         lines.append(
-            f"  The process's resident memory grew by {results.nocontact_resident / 2**20:,.0f}"
-            " MiB over the bulk import (store connection, caches and index)."
+            f"  The process's resident memory grew by {mib:,.0f} MiB over the bulk import"
+            " (store connection, caches and index)."
+            if mib >= 0
+            else f"  The process's resident memory shrank by {-mib:,.0f} MiB over the bulk"
+            " import: at its end the import hands back to the system what it freed, the"
+            " generated graph's temporaries included (the index's own size is above)."
         )
     if results.cold_start_s is not None:
         lines.append(
