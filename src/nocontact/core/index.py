@@ -81,8 +81,6 @@ class Index:
         #: Addresses, and persons the overlay holds boundaries for: no fast path for them.
         #: A set for the scalar path, and the same as flags by number for the batch paths.
         self._not_plain: set[int] = set()
-        #: The same set, read by the single-decision paths (never rebound, so safe to hold).
-        self.not_plain_numbers = self._not_plain
         self._not_plain_flags = np.zeros(1024, np.bool_)
         self.emergencies: dict[str, float] = {}
         self.settings: dict[tuple[str, str], str] = {}
