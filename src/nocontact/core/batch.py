@@ -296,17 +296,8 @@ def _view_compiled(
     for i in slow or ():
         other = int(numbers[i])
         viewer, author = (one, other) if viewer_acts else (other, one)
-        decision = decide_parties(
-            index,
-            Party(viewer, None, None),
-            Action.VIEW_POST,
-            Party(author, None, None),
-            platform=None,
-            at=at,
-            revision=revision,
-            policy=policy,
-        )
-        shown[i] = decision.outcome is Outcome.SHOW
+        shown[i] = _one_by_one(index, viewer, Action.VIEW_POST, author, at, revision,
+                               policy) == _SHOW  # fmt: skip
     return shown  # type: ignore[no-any-return]
 
 
@@ -356,17 +347,8 @@ def view_pure(
         slow = _slow(index, Action.VIEW_POST, many, with_lists=False)
     for i in np.flatnonzero(slow).tolist():
         viewer, author = (one, int(many[i])) if viewer_acts else (int(many[i]), one)
-        decision = decide_parties(
-            index,
-            Party(viewer, None, None),
-            Action.VIEW_POST,
-            Party(author, None, None),
-            platform=None,
-            at=at,
-            revision=revision,
-            policy=policy,
-        )
-        shown[i] = decision.outcome is Outcome.SHOW
+        shown[i] = _one_by_one(index, viewer, Action.VIEW_POST, author, at, revision,
+                               policy) == _SHOW  # fmt: skip
     return shown
 
 

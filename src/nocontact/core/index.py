@@ -47,10 +47,6 @@ class Party:
 NOBODY = Party(None, None, None)
 
 
-#: ``EdgesView.pair``'s answer when both searches found nothing.
-_BOTH_ABSENT = ABSENT * (ABSENT + 1) + ABSENT
-
-
 def _pair(owner: int, target: int) -> int:
     return (owner << 32) | target
 
@@ -595,8 +591,8 @@ class Index:
         """True proves no boundary holds between two numbers, either way.
 
         Addresses and persons in the overlay are never quiet here; for the rest
-        the two signature words of ``Edges.maybe`` (inlined) settle almost every
-        pair, and a search in their rows the others.
+        ``Plain.pair`` decides: the two signature words settle almost every pair,
+        a search in their rows the others.
         """
         not_plain = self._not_plain
         if not_plain and (a in not_plain or b in not_plain):
@@ -604,20 +600,7 @@ class Index:
         owners = self._list_owners  # two dict lookups when either has a list subscription
         if owners and (a in owners or b in owners) and not self.lists.quiet((a, None), (b, None)):
             return False
-        plain = self.plain  # once: the edges and their removals together
-        view = plain.edges.view
-        if view is not None:  # compiled: the signatures and both searches in one call
-            both = view.pair(a, b)
-            if both < 0:  # the signatures prove it
-                return True
-            return both == _BOTH_ABSENT if not plain.dead else plain.pair(a, b) == NO_CODES
-        sig = plain.edges.signatures
-        try:
-            if not sig[a] >> (b & 63) & sig[b] >> (a & 63) & 1:
-                return True
-        except IndexError:  # numbered after the edges were built: no edges at all
-            return True
-        return plain.code(a, b) == NONE and plain.code(b, a) == NONE
+        return self.plain.pair(a, b) is NO_CODES
 
     def party_of(self, number: int) -> Party:
         """The party a number stands for (a person, or an address and its person)."""

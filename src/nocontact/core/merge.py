@@ -60,6 +60,8 @@ class Plain:
         """
         view = self.edges.view
         if view is None:
+            if not self.edges.maybe(a, b):  # the signatures prove it
+                return NO_CODES
             own, other = self.code(a, b), self.code(b, a)
             return NO_CODES if own == other == NONE else (own, other)
         both = view.pair(a, b)
