@@ -152,3 +152,42 @@ def test_keys_widen_to_the_distribution_column_and_rows_stay(
             "web_accounts_by_handle",
         } <= indexes  # fmt: skip
         assert "boundaries_by_owner" not in indexes  # the key leads with owner
+
+
+def test_boundaries_become_filed_by_their_key_alone_and_rows_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0010 rebuilds the boundaries WITHOUT ROWID on SQLite, keeping every row,
+    the key (owner, id) and each index with its condition."""
+    path = tmp_path / "nocontact.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_store, "migrations", lambda: migrations()[:9])
+        SQLiteStore.open(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        before = {r[0]: r[1] for r in conn.execute(INDEXES_OF_BOUNDARIES)}
+        conn.executemany(
+            "INSERT INTO boundaries VALUES (?, ?, 'block', ?, 'everywhere', NULL,"
+            " 1.0, NULL, 'silent', NULL, 0, 'deliver', NULL, 3, ?)",
+            [("b_2", "sam", "olive", 1), ("b_1", "olive", "sam", 1), ("b_3", "olive", "+1", 0)],
+        )
+    finally:
+        conn.close()
+    with SQLiteStore.open(path) as store:
+        assert [r["id"] for r in store.select("boundaries", {"owner": "olive"})] == ["b_1", "b_3"]
+        assert store.select("boundaries", {"id": "b_2"})[0]["plain"] == 1
+    with sqlite3.connect(path) as conn:
+        assert primary_key(conn, "boundaries") == ["owner", "id"]
+        made = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'boundaries'").fetchone()
+        assert made[0].rstrip().endswith("WITHOUT ROWID")
+        assert {r[0]: r[1] for r in conn.execute(INDEXES_OF_BOUNDARIES)} == before
+        plan = " ".join(r[3] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM boundaries WHERE id = 'b_2'"
+        ))  # fmt: skip
+        assert "boundaries_by_id" in plan
+
+
+INDEXES_OF_BOUNDARIES = (
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'boundaries'"
+    " AND sql IS NOT NULL"
+)

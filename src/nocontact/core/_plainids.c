@@ -7,6 +7,10 @@
  *
  * ids(digests) -> the ids ("b_" and 16 hex digits) of such numbers.
  *
+ * one(keyed, owner, target, code) -> the id of one plain boundary: what
+ *   ``core.edges.plain_id`` answers, without its Python steps (a decision that
+ *   explains a plain boundary names it).
+ *
  * digests(names, offsets, owners, targets, codes, keyed, out)
  *   names    bytes: every person id, ASCII, one after another
  *   offsets  int64[n + 1]: person i is names[offsets[i]:offsets[i + 1]]
@@ -130,31 +134,66 @@ done:
     return result;
 }
 
+/* "b_" and the 16 hex digits of a digest. */
+static PyObject *id_of(uint64_t digest) {
+    static const char hex[] = "0123456789abcdef";
+    PyObject *s = PyUnicode_New(18, 127);
+    if (s == NULL) return NULL;
+    Py_UCS1 *c = PyUnicode_1BYTE_DATA(s);
+    c[0] = 'b';
+    c[1] = '_';
+    for (int j = 0; j < 16; j++) c[2 + j] = (Py_UCS1)hex[(digest >> (60 - 4 * j)) & 15];
+    return s;
+}
+
 /* ids(digests) -> list of str: "b_" and the 16 hex digits of each uint64 digest. */
 static PyObject *ids(PyObject *Py_UNUSED(self), PyObject *arg) {
-    static const char hex[] = "0123456789abcdef";
     Py_buffer view;
     if (get(arg, &view, 8, 0, "digests") < 0) return NULL;
     const uint64_t *d = view.buf;
     Py_ssize_t m = view.len / 8;
     PyObject *list = PyList_New(m);
     for (Py_ssize_t i = 0; list != NULL && i < m; i++) {
-        PyObject *s = PyUnicode_New(18, 127);
+        PyObject *s = id_of(d[i]);
         if (s == NULL) {
             Py_CLEAR(list);
             break;
         }
-        Py_UCS1 *c = PyUnicode_1BYTE_DATA(s);
-        c[0] = 'b';
-        c[1] = '_';
-        for (int j = 0; j < 16; j++) c[2 + j] = (Py_UCS1)hex[(d[i] >> (60 - 4 * j)) & 15];
         PyList_SET_ITEM(list, i, s);
     }
     PyBuffer_Release(&view);
     return list;
 }
 
+/* one(keyed, owner, target, code) -> str: the id of the plain boundary owner -> target. */
+static PyObject *one(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "one(keyed, owner, target, code)");
+        return NULL;
+    }
+    Py_ssize_t lo, lt;
+    const char *owner = PyUnicode_AsUTF8AndSize(args[1], &lo);
+    const char *target = owner == NULL ? NULL : PyUnicode_AsUTF8AndSize(args[2], &lt);
+    long code = target == NULL ? -1 : PyLong_AsLong(args[3]);
+    if (target == NULL || (code == -1 && PyErr_Occurred())) return NULL;
+    char digits[24];
+    int ld = snprintf(digits, sizeof digits, "%ld", code);
+    size_t n = (size_t)lo + 1 + (size_t)lt + 1 + (size_t)ld;
+    uint8_t small[256], *msg = n <= sizeof small ? small : PyMem_Malloc(n);
+    if (msg == NULL) return PyErr_NoMemory();
+    memcpy(msg, owner, (size_t)lo);
+    msg[lo] = 0;
+    memcpy(msg + lo + 1, target, (size_t)lt);
+    msg[lo + 1 + lt] = 0;
+    memcpy(msg + lo + 2 + lt, digits, (size_t)ld);
+    uint64_t digest;
+    int failed = digest_into(args[0], msg, n, &digest);
+    if (msg != small) PyMem_Free(msg);
+    return failed ? NULL : id_of(digest);
+}
+
 static PyMethodDef methods[] = {
+    {"one", (PyCFunction)(void (*)(void))one, METH_FASTCALL, "The id of one plain boundary."},
     {"digests", digests, METH_VARARGS, "Keyed BLAKE2b-64 of owner\\0target\\0code, in bulk."},
     {"ids", ids, METH_O, "The plain ids of uint64 digests."},
     {NULL, NULL, 0, NULL},

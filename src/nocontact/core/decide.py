@@ -15,7 +15,7 @@ from functools import cache
 
 import numpy as np
 
-from .edges import KINDS, NONE, plain_boundary, plain_id
+from .edges import KINDS, NONE, plain_boundary
 from .index import PATTERN_PREFIX, Index, Party, pattern_matches
 from .lists import LIST_KINDS, ListBoundary, in_sorted
 from .model import (
@@ -32,6 +32,7 @@ from .model import (
     Outcome,
     Visibility,
 )
+from .records import maker
 from .semantics import DEFAULT, Effect, effect, rank
 
 #: Outcomes after which nothing of the interaction reaches the other side.
@@ -227,15 +228,20 @@ def plain_decision(
     if t.explanation is not None:  # the actor's own boundary decided: theirs to be told
         actor, target = index.key(a), index.key(b)
         kind = KINDS[own // 4]
-        explanation = Explanation(
-            plain_id(actor, target, own, index.id_key),
+        explanation = _new_explanation(
+            index.plain_id(actor, target, own),
             actor,
             kind,
             f"you {_VERB[kind]} {index.names.name_of(b) or target}",
         )
-    return Decision(
+    return _new_decision(
         t.outcome, t.actor_sees, t.notify, revision, t.evidence, None, None, explanation
     )
+
+
+# A hit of the fast path makes both; their dataclass __init__ would cost more than the rest.
+_new_decision = maker(Decision)
+_new_explanation = maker(Explanation)
 
 
 @cache

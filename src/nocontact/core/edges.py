@@ -22,9 +22,9 @@ from __future__ import annotations
 import hashlib
 import io
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -34,6 +34,7 @@ from .compiled import kernel
 from .model import Boundary, Disclosure, Kind, is_person_id
 
 _KERNEL = kernel("_kernel")
+_IDS = kernel("_plainids")
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -88,6 +89,17 @@ def plain_id(owner: str, target: str, code: int, key: bytes = b"") -> str:
     digest = _hasher(key).copy()  # a copy of a keyed state: a third cheaper than a new one
     digest.update(f"{owner}\0{target}\0{code}".encode())
     return "b_" + digest.hexdigest()
+
+
+def plain_namer(key: bytes) -> Callable[[str, str, int], str]:
+    """``plain_id`` with ``key`` given: the compiled one-call version when built."""
+    if _IDS is None:
+        return partial(_keyed_plain_id, key)
+    return partial(_IDS.one, _hasher(key))
+
+
+def _keyed_plain_id(key: bytes, owner: str, target: str, code: int) -> str:
+    return plain_id(owner, target, code, key)
 
 
 @cache

@@ -23,7 +23,16 @@ import numpy as np
 import numpy.typing as npt
 
 from .addresses import Address, AddressKind, looks_like_address, parse_address
-from .edges import ABSENT, I64, NONE, Edges, edge_code, first_per_pair, plain_boundary
+from .edges import (
+    ABSENT,
+    I64,
+    NONE,
+    Edges,
+    edge_code,
+    first_per_pair,
+    plain_boundary,
+    plain_namer,
+)
 from .errors import InvalidAddress, InvalidInput
 from .interning import Interner, new_interner
 from .lists import Lists
@@ -58,6 +67,8 @@ class Index:
         self.region = region
         #: The database's secret that keys plain boundaries' ids.
         self.id_key = id_key
+        #: ``plain_id`` under that key.
+        self.plain_id = plain_namer(id_key)
         #: Person id or address uri <-> small int, a few bytes a key (see ``interning``).
         self._ids: Interner = new_interner()
         #: Person id -> display name (None: unnamed), over the same numbering.
