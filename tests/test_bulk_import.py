@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from nocontact.core import plain_ids as plain_ids_module
 from nocontact.core.edges import plain_code, plain_id
 from nocontact.core.model import Disclosure, Kind, Outcome
-from nocontact.core.plain_ids import _digests_pure, plain_digests, plain_ids
+from nocontact.core.plain_ids import Digester, plain_digests, plain_ids
 from nocontact.engine import Engine
+from nocontact.engine.hashing import digests_ahead
 from nocontact.engine.importing import import_bulks
 from nocontact.store.sqlite import SQLiteStore
 
@@ -118,7 +121,7 @@ def test_an_import_that_fails_midway_leaves_the_store_as_it_was(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("key", [b"", b"k" * 32, bytes(range(64))])
-def test_bulk_digests_are_the_plain_ids(key: bytes) -> None:
+def test_bulk_digests_are_the_plain_ids(key: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     """The compiled kernel (when built) and the pure twin agree with ``plain_id``, also for
     the longest person ids (a message longer than one BLAKE2b block)."""
     people = ["a", "u7", "x" * 64, "Y" * 63, "p.q-r_s"]
@@ -127,7 +130,9 @@ def test_bulk_digests_are_the_plain_ids(key: bytes) -> None:
     targets = rng.integers(0, len(people), 200)
     codes = rng.integers(0, 28, 200).astype(np.uint8)
     digests = plain_digests(people, owners, targets, codes, key)
-    assert (digests == _digests_pure(people, owners, targets, codes, key)).all()
+    with monkeypatch.context() as patch:
+        patch.setattr(plain_ids_module, "_KERNEL", None)
+        assert (plain_digests(people, owners, targets, codes, key) == digests).all()
     expected = [
         plain_id(people[o], people[t], int(c), key)
         for o, t, c in zip(owners.tolist(), targets.tolist(), codes.tolist(), strict=True)
@@ -137,9 +142,10 @@ def test_bulk_digests_are_the_plain_ids(key: bytes) -> None:
     assert [expected[i] for i in np.argsort(digests, kind="stable")] == sorted(expected)
 
 
-def test_rows_come_in_the_order_of_each_tables_key() -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["hashed here", "hashed ahead"])
+def test_rows_come_in_the_order_of_each_tables_key(ahead: bool) -> None:
     """Persons by id, boundaries by (owner, id), in the store's order of text: the
-    order a table and its key are appended to."""
+    order a table and its key are appended to, whichever process hashed them."""
     people = ["b", "a10", "a9", "A", "a"]
     rng = np.random.default_rng(3)
     pairs = {(int(o), int(t)) for o, t in rng.integers(0, 5, (40, 2)) if o != t}
@@ -147,11 +153,12 @@ def test_rows_come_in_the_order_of_each_tables_key() -> None:
     targets = np.array([t for _, t in sorted(pairs)], np.int64)
     codes = np.zeros(owners.size, np.uint8)
     persons, boundaries = import_bulks(
-        people, owners, targets, codes, now=1.0, key=b"k", chunk=3, progress=None
+        people, owners, targets, codes, now=1.0, key=b"k", chunk=3, progress=None, ahead=ahead
     )
     assert [row[0] for chunk in persons.chunks for row in chunk] == sorted(people)
     written = [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk]
     assert written == sorted(written) and len(written) == len(pairs)
+    assert {i for _, i in written} == {plain_id(people[o], people[t], 0, b"k") for o, t in pairs}
     # Chunks are made anew each time they are asked for (a store may retry).
     assert [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk] == written
 
@@ -181,3 +188,43 @@ def test_the_edges_built_while_writing_number_people_as_the_index_does(
         number = fresh.person_number
         shown = fresh.visible_ids(number("zoe"), [number(p) for p in PEOPLE])
         assert shown == [True, False, True, True, False]
+
+
+def _pieces(n: int, people: int, seed: int) -> list[tuple[Any, Any, Any]]:
+    rng = np.random.default_rng(seed)
+    return [
+        (rng.integers(0, people, 50), rng.integers(0, people, 50), rng.integers(0, 28, 50))
+        for _ in range(n)
+    ]
+
+
+def test_the_child_hashes_all_but_the_first_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    digester = Digester.of([f"u{i}" for i in range(30)], b"key")
+    pieces = _pieces(6, 30, 1)
+    expected = [digester(*piece) for piece in pieces]
+    here: list[int] = []
+    counted = Digester.__call__
+    monkeypatch.setattr(Digester, "__call__", lambda d, *a: here.append(1) or counted(d, *a))
+    got = list(digests_ahead(digester, pieces, ahead=True))
+    assert all((g == e).all() for g, e in zip(got, expected, strict=True))
+    assert len(here) == 1, "the child did not hash the pieces after the first"
+
+
+def test_without_a_child_the_pieces_are_hashed_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    digester = Digester.of([f"u{i}" for i in range(30)], b"key")
+    pieces = _pieces(4, 30, 2)
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+    got = list(digests_ahead(digester, pieces, ahead=True))
+    assert all((g == digester(*p)).all() for g, p in zip(got, pieces, strict=True))
+
+
+def test_a_piece_the_child_cannot_hash_fails_here_too() -> None:
+    """The child dies on it; hashed here, it raises what hashing here raises."""
+    digester = Digester.of([f"u{i}" for i in range(30)], b"key")
+    pieces = _pieces(4, 30, 3)
+    pieces[2] = (np.array([0, 99]), np.array([1, 2]), np.array([0, 0], np.uint8))  # 99: nobody
+    hashed = digests_ahead(digester, pieces, ahead=True)
+    assert (next(hashed) == digester(*pieces[0])).all()
+    assert (next(hashed) == digester(*pieces[1])).all()
+    with pytest.raises((ValueError, IndexError)):
+        next(hashed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -28,30 +29,44 @@ _KERNEL = kernel("_plainids")
 def plain_digests(persons: Sequence[str], owners: I64, targets: I64, codes: U8, key: bytes) -> U64:
     """The digest of each plain boundary ``persons[owners[i]]`` toward
     ``persons[targets[i]]`` with ``codes[i]``; ``plain_ids`` makes them ids."""
-    o = np.ascontiguousarray(owners, np.int64)
-    t = np.ascontiguousarray(targets, np.int64)
-    c = np.ascontiguousarray(codes, np.uint8)
-    compiled = _KERNEL
-    if compiled is None:
-        return _digests_pure(persons, o, t, c, key)
-    names = [p.encode("ascii") for p in persons]  # person ids are ASCII (check_person_id)
-    offsets = np.zeros(len(names) + 1, np.int64)
-    np.cumsum([len(n) for n in names], out=offsets[1:])
-    out = np.empty(o.size, np.uint64)
-    keyed = hashlib.blake2b(digest_size=8, key=key)
-    compiled.digests(b"".join(names), offsets, o, t, c, keyed, out)
-    return out
+    return Digester.of(persons, key)(owners, targets, codes)
 
 
-def _digests_pure(persons: Sequence[str], o: I64, t: I64, c: U8, key: bytes) -> U64:
-    keyed = hashlib.blake2b(digest_size=8, key=key)
-    names = [p.encode("ascii") for p in persons]
-    out = np.empty(o.size, np.uint64)
-    for i, (a, b, code) in enumerate(zip(o.tolist(), t.tolist(), c.tolist(), strict=True)):
-        h = keyed.copy()
-        h.update(b"%s\0%s\0%d" % (names[a], names[b], code))
-        out[i] = int.from_bytes(h.digest(), "big")
-    return out
+@dataclass(frozen=True, slots=True)
+class Digester:
+    """``plain_digests`` over persons encoded once, for an import asked piece by piece
+    (and sent whole to another process: it is three values)."""
+
+    #: Every person id, ASCII (``check_person_id``), one after another.
+    names: bytes
+    #: int64: person ``i`` is ``names[ends[i - 1]:ends[i]]`` (from 0 for the first).
+    ends: bytes
+    key: bytes
+
+    @classmethod
+    def of(cls, persons: Sequence[str], key: bytes) -> Digester:
+        encoded = [p.encode("ascii") for p in persons]
+        ends = np.cumsum([len(n) for n in encoded], dtype=np.int64)
+        return cls(b"".join(encoded), ends.tobytes(), key)
+
+    def __call__(self, owners: I64, targets: I64, codes: U8) -> U64:
+        o = np.ascontiguousarray(owners, np.int64)
+        t = np.ascontiguousarray(targets, np.int64)
+        c = np.ascontiguousarray(codes, np.uint8)
+        keyed = hashlib.blake2b(digest_size=8, key=self.key)
+        offsets = np.concatenate(([0], np.frombuffer(self.ends, np.int64)))
+        out = np.empty(o.size, np.uint64)
+        if _KERNEL is None:
+            names = self.names
+            bounds = offsets.tolist()
+            for i, (a, b, code) in enumerate(zip(o.tolist(), t.tolist(), c.tolist(), strict=True)):
+                h = keyed.copy()
+                owner, target = names[bounds[a] : bounds[a + 1]], names[bounds[b] : bounds[b + 1]]
+                h.update(b"%s\0%s\0%d" % (owner, target, code))
+                out[i] = int.from_bytes(h.digest(), "big")
+        else:
+            _KERNEL.digests(self.names, offsets, o, t, c, keyed, out)
+        return out
 
 
 def plain_ids(digests: U64) -> list[str]:

@@ -3,7 +3,7 @@
 A store loads rows in the order of its key fastest: persons by id, boundaries
 by (owner, id). Both orders are found here on numbers (each person's place
 among the ids, each boundary's digest, see ``core.plain_ids``), and the rows
-are made chunk by chunk as the store asks for them, with only the columns that
+are made piece by piece as the store asks for them, with only the columns that
 vary: every other column of a plain boundary is alike in all of them.
 """
 
@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
 
 from nocontact.core.edges import CODES, kind_of
 from nocontact.core.model import Disclosure, Instant, OnEnd
-from nocontact.core.plain_ids import plain_digests, plain_ids
+from nocontact.core.plain_ids import U64, Digester, plain_ids
+from nocontact.engine.hashing import AHEAD_FROM, digests_ahead
 from nocontact.store.base import REVISION, Bulk
 
 I64 = npt.NDArray[np.int64]
@@ -60,18 +61,38 @@ def import_bulks(
     key: bytes,
     chunk: int,
     progress: Callable[[int], None] | None,
+    ahead: bool | None = None,
 ) -> tuple[Bulk, Bulk]:
     """The persons ``ids`` and the plain boundaries ``owners[i]`` toward ``targets[i]``
     with ``codes[i]`` (indexes into ``ids``), as two bulks for ``Store.bulk_insert``.
 
-    ``progress(n)`` hears how many boundaries are written so far (as the store
-    asks for the next ``chunk`` of them), not yet committed.
+    The boundaries come in pieces of about ``chunk``, an owner never cut across two,
+    so each piece put in key order on its own keeps the whole in key order; their
+    digests are hashed ahead in another process (``hashing``) when ``ahead`` says so
+    (by default: from ``AHEAD_FROM`` boundaries). ``progress(n)`` hears how many
+    boundaries are written so far (as the store asks for the next piece), not yet
+    committed.
     """
     names = np.array(ids, dtype=object)
     rank = _ranks(ids)
-    digests = plain_digests(ids, owners, targets, codes, key)
-    order = np.argsort(_key_order(rank[owners], digests))
+    owner_rank = rank[owners]
+    by_owner = np.argsort(owner_rank)
+    cuts = _cuts(owner_rank[by_owner], chunk)
+    pieces = [by_owner[lo:hi] for lo, hi in pairwise(cuts.tolist())]
+    hashed = digests_ahead(
+        Digester.of(ids, key),
+        [(owners[part], targets[part], codes[part]) for part in pieces],
+        ahead=owners.size >= AHEAD_FROM if ahead is None else ahead,
+    )
     kinds = np.array([kind_of(c) for c in range(CODES)], dtype=object)
+    ordered: list[tuple[I64, U64]] = []  # each piece in key order, kept for a retry
+
+    def in_order(i: int) -> tuple[I64, U64]:
+        while len(ordered) <= i:
+            part, digests = pieces[len(ordered)], next(hashed)
+            order = np.lexsort((digests, owner_rank[part]))  # by owner, then by id
+            ordered.append((part[order], digests[order]))
+        return ordered[i]
 
     def persons() -> Chunks:
         by_id = np.empty_like(rank)
@@ -79,17 +100,19 @@ def import_bulks(
         yield zip(names[by_id].tolist(), repeat(now))
 
     def boundaries() -> Chunks:
-        for lo in range(0, order.size, chunk):
-            part = order[lo : lo + chunk]
+        written = 0
+        for i in range(len(pieces)):
+            part, digests = in_order(i)
             yield zip(
-                plain_ids(digests[part]),
+                plain_ids(digests),
                 names[owners[part]].tolist(),
                 kinds[codes[part]].tolist(),
                 names[targets[part]].tolist(),
                 repeat(now),
             )
+            written += part.size
             if progress is not None:
-                progress(min(lo + chunk, order.size))
+                progress(written)
 
     return (
         Bulk("persons", ("id", "created"), _Again(persons), {"name": None}),
@@ -102,11 +125,14 @@ def import_bulks(
     )
 
 
-def _key_order(owner_rank: I64, digests: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """One number per boundary that sorts as (owner, id) do: the owner's place in the
-    high bits, the digest's first bits below (a tie only leaves two rows unsorted)."""
-    bits = max(int(owner_rank.max(initial=0)).bit_length(), 1)
-    return (owner_rank.astype(np.uint64) << np.uint64(64 - bits)) | (digests >> np.uint64(bits))
+def _cuts(sorted_owners: I64, chunk: int) -> I64:
+    """Where each piece starts (and, last, where the rows end): about every ``chunk``
+    rows, each moved on to where the next owner's rows begin."""
+    n = sorted_owners.size
+    owner_starts = np.flatnonzero(np.diff(sorted_owners)) + 1
+    at = np.searchsorted(owner_starts, np.arange(chunk, n, chunk))
+    starts = owner_starts[at[at < owner_starts.size]]
+    return np.unique(np.concatenate(([0], starts, [n]))).astype(np.int64)
 
 
 def _ranks(ids: list[str]) -> I64:
