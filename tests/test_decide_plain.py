@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import asdict, replace
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,3 +73,36 @@ def test_the_fast_path_answers_as_decide_parties(
                 assert fast == full
                 assert fast.explanation == full.explanation
     assert answered or overlay, "with every boundary folded, the fast path answers every pair"
+
+
+def test_an_explanation_left_for_later_is_the_one_of_the_decision() -> None:
+    """Worked out when first read, it names the people as they were named when
+    decided, and a decision that holds one behaves as any other."""
+    index = Index(id_key=KEY)
+    for person in PEOPLE:
+        index.add_person(person, "Sam" if person == "sam" else None)
+    index.add_boundary(plain_boundary("alex", "sam", 0, KEY))
+    index.merge()
+    a, b = index.number_of("alex"), index.number_of("sam")
+    assert a is not None and b is not None
+    lazy = decide_plain(index, a, Action.MESSAGE, b, 3)
+    assert lazy is not None
+    index.add_person("sam", "Samantha")  # renamed after the decision: its words stay as they were
+    full = decide_parties(
+        index, index.party_of(a), Action.MESSAGE, index.party_of(b),
+        platform=None, at=1.0, revision=3, policy=Policy(),
+    )  # fmt: skip
+    assert full.explanation is not None and full.explanation.reason == "you blocked Samantha"
+    assert lazy == full and lazy.explanation is not None
+    assert lazy.explanation.reason == "you blocked Sam"
+    assert lazy.explanation.boundary_id == full.explanation.boundary_id
+    assert lazy.explanation is lazy.explanation  # worked out once
+    again = decide_plain(index, a, Action.MESSAGE, b, 3)
+    assert again is not None
+    assert pickle.loads(pickle.dumps(again)) == again
+    assert asdict(again)["explanation"]["owner"] == "alex"
+    assert replace(again, revision=4).explanation == again.explanation
+    assert decide_plain(index, a, Action.MESSAGE, b, 3).seen_by("sam").explanation is None  # type: ignore[union-attr]
+    assert "you blocked Sam" in repr(decide_plain(index, a, Action.MESSAGE, b, 3))
+    with pytest.raises(AttributeError):
+        again.nothing  # type: ignore[attr-defined]  # noqa: B018

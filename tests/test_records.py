@@ -102,3 +102,13 @@ def test_a_plain_id_is_the_same_from_the_namer(
     owner: str, target: str, code: int, key: bytes
 ) -> None:
     assert plain_namer(key)(owner, target, code) == plain_id(owner, target, code, key)
+
+
+def test_a_slot_left_out_stays_unset_and_a_base_slot_can_be_named() -> None:
+    fields = tuple(f for f in FIELDS_D if f != "explanation")
+    later = maker(Decision, (*fields, "_later"))
+    why = Explanation("b_1", "ana", Kind.BLOCK, "you blocked ben")
+    made = later(Outcome.DENY, ActorSees.DELIVERED, False, 3, False, None, None, (lambda: why,))
+    assert made.explanation is why and made == replace(made, explanation=None)
+    with pytest.raises(TypeError):
+        maker(Decision, ("outcome", "nothing"))

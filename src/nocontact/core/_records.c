@@ -8,8 +8,8 @@
  * by ``__init__``), so both build the same object. The pure twin is the class.
  *
  * Maker(cls, names) -> a callable: Maker(...)(v1, ..., vn) is an instance of
- *   ``cls`` whose slot names[i] holds vi; every name must be a slot of ``cls``
- *   itself.
+ *   ``cls`` whose slot names[i] holds vi (a slot of ``cls`` or of a base); a slot
+ *   not named stays unset.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -62,7 +62,7 @@ static PyObject *maker_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *found = PyObject_GetAttr(cls, PyTuple_GET_ITEM(names, i));
         int slot = found != NULL && Py_IS_TYPE(found, &PyMemberDescr_Type) &&
-                   PyDescr_TYPE(found) == m->cls &&
+                   PyType_IsSubtype(m->cls, PyDescr_TYPE(found)) &&
                    ((PyMemberDescrObject *)found)->d_member->type == T_OBJECT_EX &&
                    !(((PyMemberDescrObject *)found)->d_member->flags & READONLY);
         if (!slot) {

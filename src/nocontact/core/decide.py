@@ -215,33 +215,38 @@ def plain_decision(
     """``decide_plain`` given the pair's two codes (``Index.plain_codes``).
 
     The answer depends only on the codes, so it is read from a table that
-    ``decide_parties`` itself filled; only the explanation of the actor's own
-    boundary is made per call. A heavy user pays two binary searches, never a
-    ``Boundary``, a resolution by id or a ranking. None inside an emergency
-    window, which the full path weighs.
+    ``decide_parties`` itself filled. A heavy user pays two binary searches, never a
+    ``Boundary``, a resolution by id or a ranking. When the actor's own boundary
+    decided, its explanation is worked out only when read (``Decision.__getattr__``):
+    the display name is taken now, the id and the words then. None inside an
+    emergency window, which the full path weighs.
     """
     if index.emergencies and action in PHONE_ACTIONS:
         return None
     own, other = codes
     t = _plain_template(action, own, other)
-    explanation = None
-    if t.explanation is not None:  # the actor's own boundary decided: theirs to be told
-        actor, target = index.key(a), index.key(b)
-        kind = KINDS[own // 4]
-        explanation = _new_explanation(
-            index.plain_id(actor, target, own),
-            actor,
-            kind,
-            f"you {_VERB[kind]} {index.names.name_of(b) or target}",
+    if t.explanation is None:
+        return _new_decision(
+            t.outcome, t.actor_sees, t.notify, revision, t.evidence, None, None, None
         )
-    return _new_decision(
-        t.outcome, t.actor_sees, t.notify, revision, t.evidence, None, None, explanation
+    later = (_explain_plain, index, a, b, own, index.names.name_of(b))
+    return _new_unexplained(
+        t.outcome, t.actor_sees, t.notify, revision, t.evidence, None, None, later
     )
 
 
-# A hit of the fast path makes both; their dataclass __init__ would cost more than the rest.
+def _explain_plain(index: Index, a: int, b: int, own: int, name: str | None) -> Explanation:
+    """What ``explain`` says of ``a``'s plain edge toward ``b``, whose name was ``name``."""
+    actor, target = index.key(a), index.key(b)
+    kind = KINDS[own // 4]
+    reason = f"you {_VERB[kind]} {name or target}"
+    return Explanation(index.plain_id(actor, target, own), actor, kind, reason)
+
+
+# A decision per call: their dataclass __init__ would cost more than the deciding.
 _new_decision = maker(Decision)
-_new_explanation = maker(Explanation)
+_FIELDS = tuple(f for f in Decision.__dataclass_fields__ if f != "explanation")
+_new_unexplained = maker(Decision, (*_FIELDS, "_later"))
 
 
 @cache

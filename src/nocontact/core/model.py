@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from .errors import InvalidInput, InvalidPersonId
 
@@ -254,8 +254,14 @@ class Explanation:
     reason: str
 
 
+class _Later:
+    """A slot, not a field: what a decision left to be worked out (``Decision.__getattr__``)."""
+
+    __slots__ = ("_later",)
+
+
 @dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(_Later):
     outcome: Outcome
     actor_sees: ActorSees
     notify: bool
@@ -268,6 +274,20 @@ class Decision:
     #: The viewer's own boundary that decided, for the viewer the decision was made
     #: for (the actor unless asked otherwise); never one of the other side's.
     explanation: Explanation | None = field(default=None, compare=False)
+
+    if not TYPE_CHECKING:  # to a type checker, ``explanation`` is a field like the others
+
+        def __getattr__(self, name: str) -> object:
+            """Only for a slot never set: the explanation that a single decision between
+            two persons by number (``decide.plain_decision``) left in ``_later``, to be
+            worked out when first read. Naming a plain boundary is a keyed hash, and
+            most decisions are never explained to anyone."""
+            if name != "explanation":
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            work, *args = self._later
+            value = work(*args)
+            object.__setattr__(self, name, value)
+            return value
 
     def seen_by(self, person: str) -> Decision:
         """The decision as ``person`` may see it: the explanation only for its owner."""

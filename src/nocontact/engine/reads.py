@@ -150,7 +150,8 @@ class Reads:
             a, b = operator.index(actor), operator.index(target)  # numpy integers too
         except TypeError:
             raise InvalidInput("actor and target must be person numbers", field="actor") from None
-        if 0 <= a < index.size and 0 <= b < index.size:
+        n = index.size
+        if 0 <= a < n and 0 <= b < n:
             codes = index.plain_codes(a, b)  # None: the overlay or a shared list may hold more
             if codes is NO_CODES or (codes is None and index.quiet_numbers(a, b)):
                 try:
