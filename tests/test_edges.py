@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from nocontact.core.edges import NONE, Edges, first_per_pair, plain_id
-from nocontact.core.errors import InvalidBoundary, InvalidInput, PersonExists, SelfBoundary
+from nocontact.core.errors import (
+    InvalidBoundary,
+    InvalidInput,
+    InvalidPersonId,
+    PersonExists,
+    SelfBoundary,
+)
 from nocontact.core.model import Action, Kind, Outcome
 from nocontact.engine import Engine
 
@@ -160,6 +166,10 @@ def test_bulk_import_refuses_bad_input_and_keeps_nothing(make_engine: EngineFact
     for error, owners, targets, kinds in cases:
         with pytest.raises(error):
             engine.bulk_import(people, owners, targets, kinds)
+        assert engine.revision == 0
+    for bad in ("+14155550123", "a b", "", 7, None):  # an address, a space, not text
+        with pytest.raises(InvalidPersonId, match="is not a person id"):
+            engine.bulk_import([*people, bad], [0], [1], [0])  # type: ignore[list-item]
         assert engine.revision == 0
     engine.bulk_import(people, [0, 2], [1, 0], [0, 1])
     with pytest.raises(PersonExists):

@@ -47,6 +47,7 @@ from nocontact.core.model import (
     Kind,
     OnEnd,
     check_person_id,
+    check_person_ids,
     is_person_id,
     parse_enum,
 )
@@ -682,10 +683,11 @@ class Commands(Reads):
             return self._revision
 
     def _check_import(self, ids: list[str], o: I64Array, t: I64Array, k: I64Array) -> None:
-        for p in ids:
-            check_person_id(p)
-            if self._index.has_person(p):
-                raise PersonExists(f"person {p!r} exists already", field="persons")
+        check_person_ids(ids)
+        if len(self._index.names):  # into an index with nobody yet (a first load), nobody exists
+            for p in ids:
+                if self._index.has_person(p):
+                    raise PersonExists(f"person {p!r} exists already", field="persons")
         if len(set(ids)) != len(ids):
             raise InvalidInput("persons must not repeat", field="persons")
         if not (o.size == t.size == k.size):
