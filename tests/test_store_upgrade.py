@@ -100,6 +100,14 @@ def test_an_old_file_migrates_and_keeps_its_rows(tmp_path: Path, web_steps: int)
     assert not {"web_schema", "telephony_migrations"} & tables(path)
 
 
+def _migrated_to(path: Path, count: int, monkeypatch: pytest.MonkeyPatch) -> sqlite3.Connection:
+    """A new store at ``path`` with the first ``count`` migrations only, opened plainly."""
+    with monkeypatch.context() as patch:
+        patch.setattr(sqlite_store, "migrations", lambda: migrations()[:count])
+        SQLiteStore.open(path).close()
+    return sqlite3.connect(path, isolation_level=None)
+
+
 def primary_key(conn: sqlite3.Connection, table: str) -> list[str]:
     columns = [r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]]
     return [r[1] for r in sorted(columns, key=lambda r: r[5])]
@@ -111,10 +119,7 @@ def test_keys_widen_to_the_distribution_column_and_rows_stay(
     """Migration 0008 rebuilds the tables whose key changes on SQLite, keeping every
     row and index, and leaves the rowid tables (their ids go on) as they were."""
     path = tmp_path / "nocontact.db"
-    with monkeypatch.context() as patch:
-        patch.setattr(sqlite_store, "migrations", lambda: migrations()[:7])
-        SQLiteStore.open(path).close()
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = _migrated_to(path, 7, monkeypatch)
     try:
         conn.execute(
             "INSERT INTO boundaries VALUES ('b_1', 'olive', 'block', 'sam', 'everywhere', NULL,"
@@ -160,10 +165,7 @@ def test_boundaries_become_filed_by_their_key_alone_and_rows_stay(
     """Migration 0010 rebuilds the boundaries WITHOUT ROWID on SQLite, keeping every row,
     the key (owner, id) and each index with its condition."""
     path = tmp_path / "nocontact.db"
-    with monkeypatch.context() as patch:
-        patch.setattr(sqlite_store, "migrations", lambda: migrations()[:9])
-        SQLiteStore.open(path).close()
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = _migrated_to(path, 9, monkeypatch)
     try:
         before = {r[0]: r[1] for r in conn.execute(INDEXES_OF_BOUNDARIES)}
         conn.executemany(

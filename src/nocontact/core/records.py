@@ -32,9 +32,10 @@ def maker(cls: type[T], names: tuple[str, ...] | None = None) -> Callable[..., T
     params: Any = getattr(cls, "__dataclass_params__", None)
     if params is None or not params.frozen or "__slots__" not in cls.__dict__:
         raise TypeError(f"{cls.__name__} is not a frozen dataclass with slots")
-    fields = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    if hasattr(cls, "__post_init__") or not all(f.init for f in dataclasses.fields(cls)):  # type: ignore[arg-type]
+    declared = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if hasattr(cls, "__post_init__") or not all(f.init for f in declared):
         raise TypeError(f"{cls.__name__}.__init__ does more than set its fields")
+    fields = tuple(f.name for f in declared)
     names = fields if names is None else names
     slots = {s for c in cls.__mro__ for s in c.__dict__.get("__slots__", ())}
     if not set(names) <= slots or len(set(names)) != len(names):

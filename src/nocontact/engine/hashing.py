@@ -94,14 +94,14 @@ def _feed(pipe: IO[bytes], digester: Digester, pieces: Sequence[Piece]) -> None:
 def main() -> None:
     """The child: read a digester, then hash each piece read, until the input ends."""
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    digester: Digester = pickle.load(source)
-    while True:
-        try:
+    try:
+        digester: Digester = pickle.load(source)
+        while True:
             piece: Piece = pickle.load(source)
-        except EOFError:
-            return
-        pickle.dump(digester(*piece), sink, protocol=pickle.HIGHEST_PROTOCOL)
-        sink.flush()
+            pickle.dump(digester(*piece), sink, protocol=pickle.HIGHEST_PROTOCOL)
+            sink.flush()
+    except EOFError:  # the importer has sent all it had, or stopped
+        return
 
 
 if __name__ == "__main__":
