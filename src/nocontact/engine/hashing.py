@@ -2,8 +2,8 @@
 
 Hashing millions of plain ids holds the GIL (hashlib's keyed BLAKE2b, called from C,
 about 0.7 µs a boundary), so in the importing process it could only come before the
-store's writing, never beside it. A child process (``python -m
-nocontact.engine.hashing``: it never runs the caller's own script) hashes the pieces
+store's writing, never beside it. A child process (``python -c`` calling ``main``
+here: it never runs the caller's own script) hashes the pieces
 one after another while the store writes the rows of the pieces before; only the
 first piece is waited for. If the child cannot start or dies, the pieces left are
 hashed here: the answer is the same, only later.
@@ -70,7 +70,7 @@ def _spawn() -> subprocess.Popen[bytes] | None:
     paths = [root, os.environ.get("PYTHONPATH", "")]
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", __name__],
+            [sys.executable, "-c", f"from {__name__} import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -102,7 +102,3 @@ def main() -> None:
             sink.flush()
     except EOFError:  # the importer has sent all it had, or stopped
         return
-
-
-if __name__ == "__main__":
-    main()
