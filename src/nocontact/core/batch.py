@@ -271,8 +271,9 @@ def _view_compiled(
 ) -> Mask | list[bool] | None:  # fmt: skip
     """``_view`` by the compiled kernel, or None where it cannot answer.
 
-    It leaves to the numpy path shared lists, a ``one`` in the overlay, and
-    emergencies: rare, and each the scalar path's for many entries anyway.
+    It leaves to the numpy path shared lists and a ``one`` in the overlay: rare,
+    and each the scalar path's for many entries anyway. (Emergencies pause phone
+    actions only, never ``view_post``.)
     """
     plain = index.plain  # once: the edges and their removals together
     view = plain.edges.view
@@ -281,7 +282,7 @@ def _view_compiled(
     flags = None
     if index.has_overlay():
         flags = index.not_plain_flags
-        if (one < flags.size and flags[one]) or _paused(index, Action.VIEW_POST):
+        if one < flags.size and flags[one]:
             return None
     numbers: Any
     if listed:

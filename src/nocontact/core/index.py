@@ -592,7 +592,7 @@ class Index:
         if owners and (a in owners or b in owners):
             return None
         plain = self.plain  # once: the edges and their removals together
-        view = plain.edges.view
+        view = plain.edges.view  # ``Plain.pair`` inlined: a Python call less a single decide
         if view is None:
             return plain.pair(a, b)
         both = view.pair(a, b)
