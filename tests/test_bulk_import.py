@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,8 @@ from nocontact.core.model import Disclosure, Kind, Outcome
 from nocontact.core.plain_ids import Digester, plain_digests, plain_ids
 from nocontact.engine import Engine
 from nocontact.engine.hashing import digests_ahead
-from nocontact.engine.importing import import_bulks
+from nocontact.engine.importing import _by_owner_then_id, import_bulks
+from nocontact.store.base import Bulk, bulk_rows
 from nocontact.store.sqlite import SQLiteStore
 
 from .conftest import EngineFactory
@@ -155,12 +157,61 @@ def test_rows_come_in_the_order_of_each_tables_key(ahead: bool) -> None:
     persons, boundaries = import_bulks(
         people, owners, targets, codes, now=1.0, key=b"k", chunk=3, progress=None, ahead=ahead
     )
-    assert [row[0] for chunk in persons.chunks for row in chunk] == sorted(people)
-    written = [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk]
+    assert [row[0] for row in _rows(persons)] == sorted(people)
+    written = [(row[1], row[0]) for row in _rows(boundaries)]
     assert written == sorted(written) and len(written) == len(pairs)
     assert {i for _, i in written} == {plain_id(people[o], people[t], 0, b"k") for o, t in pairs}
     # Chunks are made anew each time they are asked for (a store may retry).
-    assert [(row[1], row[0]) for chunk in boundaries.chunks for row in chunk] == written
+    assert [(row[1], row[0]) for row in _rows(boundaries)] == written
+
+
+def _rows(bulk: Bulk) -> list[Sequence[object]]:
+    width = len(bulk.columns)
+    return [row for chunk in bulk.chunks for item in chunk for row in bulk_rows(item, width)]
+
+
+@pytest.mark.parametrize("group", [1, 2, 3, 64])
+def test_the_rows_of_plain_boundaries_are_alike_compiled_and_pure(
+    group: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``Digester.rows``: the kernel (when built) and the pure twin give the same tuples,
+    ``group`` rows to a tuple, the rest in the last; both refuse what does not index."""
+    people = ["a", "u7", "x" * 64, "p.q-r_s"]
+    digester = Digester.of(people, b"k")
+    rng = np.random.default_rng(group)
+    owners, targets = rng.integers(0, 4, 10), rng.integers(0, 4, 10)
+    codes = rng.integers(0, 3, 10).astype(np.uint8)
+    digests = digester(owners, targets, codes)
+    kinds = ("block", "mute", "restrict")
+    made = digester.rows(digests, owners, targets, codes, kinds=kinds, now=2.5, group=group)
+    expected = [
+        (i, people[o], kinds[c], people[t], 2.5)
+        for i, o, t, c in zip(plain_ids(digests), owners, targets, codes, strict=True)
+    ]
+    assert [len(item) for item in made] == [5 * len(expected[i : i + group])
+                                            for i in range(0, 10, group)]  # fmt: skip
+    assert [tuple(row) for item in made for row in bulk_rows(item, 5)] == expected
+    with monkeypatch.context() as patch:
+        patch.setattr(plain_ids_module, "_KERNEL", None)
+        pure = digester.rows(digests, owners, targets, codes, kinds=kinds, now=2.5, group=group)
+        assert pure == made
+    for name, value in (("owners", -1), ("targets", 4), ("codes", 3)):
+        args = {"owners": owners.copy(), "targets": targets.copy(), "codes": codes.copy()}
+        args[name][-1] = value
+        with pytest.raises(ValueError, match="must index"):
+            digester.rows(digests, **args, kinds=kinds, now=2.5, group=group)
+    empty = np.empty(0, np.int64)
+    assert digester.rows(digests[:0], empty, empty, codes[:0], kinds=kinds, now=1, group=2) == []
+
+
+def test_a_piece_keeps_its_key_order_when_digests_share_their_top_bits() -> None:
+    """Rows are ordered by owner, then digest, on one key made of both: should two keys
+    tie (digests alike in their top bits under one owner), by both in full."""
+    owners = np.array([0, 0, 0, 1, 1, 2], np.int64)
+    tied = np.array([0xAB00, 0xAB01, 0x1, 0xFF, 0x3, 0x7], np.uint64) | np.uint64(5 << 60)
+    for digests in (tied, np.array([9, 8, 7, 2, 1, 0], np.uint64) << np.uint64(40)):
+        order = _by_owner_then_id(owners, digests)
+        assert order.tolist() == np.lexsort((digests, owners)).tolist()
 
 
 @pytest.mark.parametrize("planned", ["as planned", "otherwise"])

@@ -147,6 +147,23 @@ def test_persons_are_flags_and_only_the_named_take_a_name() -> None:
     assert again.is_person(1) and not again.is_person(0) and not again.is_person(99)
 
 
+def test_persons_added_at_once_are_as_if_added_one_by_one() -> None:
+    """``add_unnamed`` (a bulk import's persons): new and known ids, an address made a
+    person, a name cleared, a repeat counted once, past the flags' length."""
+    one_by_one, at_once = Persons(new_interner()), Persons(new_interner())
+    for persons in (one_by_one, at_once):
+        persons.add("ana", "Ana")
+        persons.add("bo", None)
+    batch = ["cy", "ana", "tel:+1", "cy", *(f"p{i}" for i in range(40))]
+    for p in batch:
+        one_by_one.add(p, None)
+    at_once.add_unnamed(batch)
+    at_once.add_unnamed([])
+    assert dict(at_once) == dict(one_by_one) and len(at_once) == len(one_by_one) == 44
+    at_once.add("late", "Late")  # the flags still grow after (no view pins them)
+    assert at_once["late"] == "Late" and at_once["ana"] is None
+
+
 def test_persons_and_names_survive_a_reopen_from_the_checkpoint(
     make_engine: EngineFactory,
 ) -> None:

@@ -737,6 +737,24 @@ def test_a_bulk_insert_that_fails_midway_leaves_nothing_behind(store: Store, how
     assert store.bulk_insert("again", [_plain_bulk(["b1", "b2"])], [event()]) == 1
 
 
+def test_a_bulk_item_may_hold_several_rows(store: Store) -> None:
+    """An item of a chunk holding several rows' values one after another (of any
+    count, mixed in one chunk) writes each row; a count that is not a whole number
+    of rows is refused and writes nothing."""
+    rows_of = [(i, "p1", "block", "t" + i, 5.5) for i in ("b1", "b2", "b3", "b4", "b5", "b6")]
+    flat = [v for row in rows_of for v in row]
+    chunks = [[tuple(flat[:15]), tuple(flat[15:20])], [tuple(flat[20:])]]  # 3 rows, 1, 2
+    plain = _plain_bulk([])
+    bad = Bulk(plain.table, plain.columns, [[tuple(flat[:15]), tuple(flat[15:22])]], plain.same)
+    with pytest.raises(StoreError, match="7 values for 5 columns"):
+        store.bulk_insert("bad", [bad], [event()])
+    assert store.revision() == 0 and store.load().rows("boundaries") == []
+    assert store.bulk_insert("import", [Bulk(plain.table, plain.columns, chunks, plain.same)],
+                             [event()]) == 1  # fmt: skip
+    found = {r["id"]: r["target"] for r in store.load().rows("boundaries")}
+    assert found == {i: "t" + i for i, *_ in rows_of}
+
+
 def test_a_bulk_insert_refuses_columns_that_do_not_fit(store: Store) -> None:
     for bulk in (
         Bulk("persons", ("id", "colour"), [[("p1", "red")]]),

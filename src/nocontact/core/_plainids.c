@@ -7,6 +7,12 @@
  *
  * ids(digests) -> the ids ("b_" and 16 hex digits) of such numbers.
  *
+ * rows(digests, owners, targets, codes, names, offsets, kinds, now, group) -> the
+ *   rows (id, owner, kinds[code], target, now) of plain boundaries, the owner and
+ *   target read from names and offsets as in digests,
+ *   ``group`` rows' values one after another in each tuple (the last tuple
+ *   holds the rest): a store writes a tuple with one statement.
+ *
  * one(keyed, owner, target, code) -> the id of one plain boundary: what
  *   ``core.edges.plain_id`` answers, without its Python steps (a decision that
  *   explains a plain boundary names it).
@@ -165,6 +171,109 @@ static PyObject *ids(PyObject *Py_UNUSED(self), PyObject *arg) {
     return list;
 }
 
+/* A new str of the ASCII bytes p[0:n]; ValueError for any other byte. */
+static PyObject *ascii_str(const uint8_t *p, int64_t n) {
+    PyObject *s = PyUnicode_New((Py_ssize_t)n, 127);
+    if (s == NULL) return NULL;
+    Py_UCS1 *c = PyUnicode_1BYTE_DATA(s);
+    uint8_t high = 0;
+    for (int64_t j = 0; j < n; j++) high |= c[j] = p[j];
+    if (high & 0x80) {
+        Py_DECREF(s);
+        PyErr_SetString(PyExc_ValueError, "rows: person ids must be ASCII");
+        return NULL;
+    }
+    return s;
+}
+
+/* rows(digests, owners, targets, codes, names, offsets, kinds, now, group) -> list of tuples.
+ * Each row's owner and target are new strings copied from ``names`` (bytes, as
+ * in ``digests``): the copies are made, bound and freed while in the CPU's
+ * cache, where a million shared strings would be read from all over memory. */
+static PyObject *rows(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError,
+                        "rows(digests, owners, targets, codes, names, offsets, kinds, now, group)");
+        return NULL;
+    }
+    PyObject *kinds = args[6], *now = args[7];
+    Py_ssize_t group = PyLong_AsSsize_t(args[8]);
+    if (group == -1 && PyErr_Occurred()) return NULL;
+    if (group < 1 || !PyTuple_Check(kinds)) {
+        PyErr_SetString(PyExc_TypeError, "rows: kinds a tuple, group at least 1");
+        return NULL;
+    }
+    static const Py_ssize_t sizes[6] = {8, 8, 8, 1, 1, 8};
+    static const char *what[6] = {"digests", "owners", "targets", "codes", "names", "offsets"};
+    Py_buffer b[6];
+    int got = 0;
+    PyObject *list = NULL;
+    for (; got < 6; got++)
+        if (get(args[got], &b[got], sizes[got], 0, what[got]) < 0) goto done;
+    const uint64_t *digests = b[0].buf;
+    const int64_t *owners = b[1].buf, *targets = b[2].buf, *offsets = b[5].buf;
+    const uint8_t *codes = b[3].buf, *text = b[4].buf;
+    Py_ssize_t m = b[0].len / 8, persons = b[5].len / 8 - 1, kinds_n = PyTuple_GET_SIZE(kinds);
+    if (persons < 0 || b[1].len / 8 != m || b[2].len / 8 != m || b[3].len != m) {
+        PyErr_SetString(PyExc_ValueError, "rows: arrays of mismatched lengths");
+        goto done;
+    }
+    if (persons > 0 && (offsets[0] < 0 || offsets[persons] > b[4].len)) {
+        PyErr_SetString(PyExc_ValueError, "rows: offsets run past the names");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < persons; i++) {
+        if (offsets[i + 1] < offsets[i]) {
+            PyErr_SetString(PyExc_ValueError, "rows: offsets must not decrease");
+            goto done;
+        }
+    }
+    for (Py_ssize_t i = 0; i < m; i++) {
+        if (owners[i] < 0 || owners[i] >= persons || targets[i] < 0 || targets[i] >= persons ||
+            codes[i] >= kinds_n) {
+            PyErr_SetString(PyExc_ValueError, "rows: owners, targets and codes must index names and kinds");
+            goto done;
+        }
+    }
+    /* Rows of strings and ``now`` cannot be part of a cycle: untracked, the
+     * collector does not walk them (and every string in them) while they wait. */
+    const int untrack = !PyObject_IS_GC(now);
+    list = PyList_New((m + group - 1) / group);
+    for (Py_ssize_t t = 0, i = 0; list != NULL && i < m; t++) {
+        Py_ssize_t count = m - i < group ? m - i : group;
+        PyObject *row = PyTuple_New(5 * count);
+        if (row == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, t, row);
+        for (Py_ssize_t k = 0; k < count; k++, i++) {
+            /* Targets are anywhere: their offsets asked for 16 rows ahead, their
+             * text 8 ahead, so the misses overlap instead of waiting in turn. */
+            if (i + 16 < m) __builtin_prefetch(&offsets[targets[i + 16]]);
+            if (i + 8 < m) __builtin_prefetch(text + offsets[targets[i + 8]]);
+            PyObject *values[5] = {
+                id_of(digests[i]),
+                ascii_str(text + offsets[owners[i]], offsets[owners[i] + 1] - offsets[owners[i]]),
+                PyTuple_GET_ITEM(kinds, codes[i]),
+                ascii_str(text + offsets[targets[i]], offsets[targets[i] + 1] - offsets[targets[i]]),
+                now,
+            };
+            Py_INCREF(values[2]);
+            Py_INCREF(values[4]);
+            for (int j = 0; j < 5; j++) PyTuple_SET_ITEM(row, 5 * k + j, values[j]);
+            if (values[0] == NULL || values[1] == NULL || values[3] == NULL) {
+                Py_CLEAR(list);
+                break;
+            }
+        }
+        if (list != NULL && untrack) PyObject_GC_UnTrack(row);
+    }
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&b[i]);
+    return list;
+}
+
 /* one(keyed, owner, target, code) -> str: the id of the plain boundary owner -> target. */
 static PyObject *one(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4) {
@@ -196,6 +305,7 @@ static PyMethodDef methods[] = {
     {"one", (PyCFunction)(void (*)(void))one, METH_FASTCALL, "The id of one plain boundary."},
     {"digests", digests, METH_VARARGS, "Keyed BLAKE2b-64 of owner\\0target\\0code, in bulk."},
     {"ids", ids, METH_O, "The plain ids of uint64 digests."},
+    {"rows", (PyCFunction)(void (*)(void))rows, METH_FASTCALL, "Plain boundaries' rows, grouped."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -166,6 +166,10 @@ class Index:
     def add_person(self, person: str, name: str | None) -> None:
         self.names.add(person, name)
 
+    def add_persons(self, persons: Sequence[str]) -> None:
+        """``add_person(p, None)`` for each of ``persons``, in one step."""
+        self.names.add_unnamed(persons)
+
     def person_of(self, address_uri: str) -> str | None:
         number = self._ids.get(address_uri)
         if number is None or number not in self._person_of:

@@ -8,7 +8,7 @@ name (None when unnamed), as ``explain`` and the engine's reads use it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,23 @@ class Persons(Mapping[str, str | None]):
             self._named.pop(number, None)
         else:
             self._named[number] = name
+
+    def add_unnamed(self, persons: Sequence[str]) -> None:
+        """``add(p, None)`` for each of ``persons``, the flags set at once (a bulk import)."""
+        numbers = np.fromiter(map(self._ids.intern, persons), np.int64, len(persons))
+        if not numbers.size:
+            return
+        flags = self._flags
+        top = int(numbers.max()) + 1
+        if top > len(flags):
+            flags.extend(bytes(max(top, 2 * len(flags)) - len(flags)))
+        view = np.frombuffer(flags, np.uint8)
+        self._count += np.unique(numbers[view[numbers] == 0]).size
+        view[numbers] = 1
+        del view  # a view pins the bytearray: a later ``add`` could not grow it
+        if self._named:
+            for number in numbers.tolist():
+                self._named.pop(number, None)
 
     def name_of(self, number: int) -> str | None:
         """The display name of the person numbered ``number``, if they have one."""

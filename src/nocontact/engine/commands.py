@@ -23,7 +23,6 @@ from nocontact.core.decide import (
     LIFT_PERSON_BLOCKS,
 )
 from nocontact.core.edges import (
-    first_per_pair,
     is_plain,
     plain_code,
     plain_id,
@@ -671,8 +670,7 @@ class Commands(Reads):
                     ],
                 )
                 built = building.result()
-            for p in ids:
-                index.add_person(p, None)
+            index.add_persons(ids)
             if _as_planned(index, ids, number, size):
                 index.install_plain(*built)
             else:  # numbered otherwise than planned (never with the lock held): build again
@@ -698,7 +696,8 @@ class Commands(Reads):
             raise SelfBoundary("a boundary needs two people", field="targets")
         if np.any((k < 0) | (k >= len(Kind)) | (k == list(Kind).index(Kind.SPACE))):
             raise InvalidBoundary("kinds index list(Kind); a space needs an end", field="kinds")
-        if not first_per_pair(o, t).all():
+        pairs = np.sort((o << 32) | t)  # owners and targets are below 2**31 (persons)
+        if np.any(pairs[1:] == pairs[:-1]):
             raise InvalidInput("at most one boundary per (owner, target)", field="owners")
 
 

@@ -18,13 +18,17 @@ import numpy.typing as npt
 
 from nocontact.core.edges import CODES, kind_of
 from nocontact.core.model import Disclosure, Instant, OnEnd
-from nocontact.core.plain_ids import U64, Digester, plain_ids
+from nocontact.core.plain_ids import U64, Digester
 from nocontact.engine.hashing import AHEAD_FROM, digests_ahead
 from nocontact.store.base import REVISION, Bulk
 
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 Chunks = Iterator[Iterable[Sequence[object]]]
+
+#: Boundaries written by one statement (``Bulk``): fewer statements run, each
+#: binding more; about as fast from 32 to 128.
+GROUP = 64
 
 #: The columns of an imported boundary that are alike in every one.
 PLAIN_SAME: dict[str, object] = {
@@ -79,18 +83,19 @@ def import_bulks(
     by_owner = np.argsort(owner_rank)
     cuts = _cuts(owner_rank[by_owner], chunk)
     pieces = [by_owner[lo:hi] for lo, hi in pairwise(cuts.tolist())]
+    digester = Digester.of(ids, key)
     hashed = digests_ahead(
-        Digester.of(ids, key),
+        digester,
         [(owners[part], targets[part], codes[part]) for part in pieces],
         ahead=owners.size >= AHEAD_FROM if ahead is None else ahead,
     )
-    kinds = np.array([kind_of(c) for c in range(CODES)], dtype=object)
+    kinds = tuple(kind_of(c) for c in range(CODES))
     ordered: list[tuple[I64, U64]] = []  # each piece in key order, kept for a retry
 
     def in_order(i: int) -> tuple[I64, U64]:
         while len(ordered) <= i:
             part, digests = pieces[len(ordered)], next(hashed)
-            order = np.lexsort((digests, owner_rank[part]))  # by owner, then by id
+            order = _by_owner_then_id(owner_rank[part], digests)
             ordered.append((part[order], digests[order]))
         return ordered[i]
 
@@ -103,13 +108,10 @@ def import_bulks(
         written = 0
         for i in range(len(pieces)):
             part, digests = in_order(i)
-            yield zip(
-                plain_ids(digests),
-                names[owners[part]].tolist(),
-                kinds[codes[part]].tolist(),
-                names[targets[part]].tolist(),
-                repeat(now),
-            )
+            yield digester.rows(
+                digests, owners[part], targets[part], codes[part],
+                kinds=kinds, now=now, group=GROUP,
+            )  # fmt: skip
             written += part.size
             if progress is not None:
                 progress(written)
@@ -133,6 +135,23 @@ def _cuts(sorted_owners: I64, chunk: int) -> I64:
     at = np.searchsorted(owner_starts, np.arange(chunk, n, chunk))
     starts = owner_starts[at[at < owner_starts.size]]
     return np.unique(np.concatenate(([0], starts, [n]))).astype(np.int64)
+
+
+def _by_owner_then_id(owners: I64, digests: U64) -> I64:
+    """The order of a piece's rows by owner (``owners`` come sorted), then by digest.
+
+    One sort of a single key, each owner's place in the piece above the digest's
+    top bits, is several times faster than sorting by two keys; should two such
+    keys tie (digests alike in their top bits under one owner), by two keys."""
+    place = np.zeros(owners.size, np.uint64)
+    np.cumsum(owners[1:] != owners[:-1], out=place[1:])
+    bits = max(1, int(place[-1]).bit_length()) if place.size else 1
+    keys = (place << np.uint64(64 - bits)) | (digests >> np.uint64(bits))
+    order = np.argsort(keys)
+    keys = keys[order]
+    if np.any(keys[1:] == keys[:-1]):
+        order = np.lexsort((digests, owners))
+    return order.astype(np.int64, copy=False)
 
 
 def _ranks(ids: list[str]) -> I64:

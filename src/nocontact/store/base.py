@@ -9,7 +9,7 @@ boundaries' meaning, of HTTP or of settings: flags are passed in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -106,14 +106,27 @@ class Bulk:
     Each row gives ``columns``; ``same`` gives the other columns, alike in every
     row (text, integers, None or ``REVISION``), so a store writes them once. The
     rows come in ``chunks``, taken one after another: whoever hands them can
-    tell, when the next chunk is asked for, that the one before is written.
-    Rows in the order of the table's key load fastest.
+    tell, when the next chunk is asked for, that the one before is written. An
+    item of a chunk may hold several rows' values one after another (a multiple
+    of ``columns``), which a store may write with one statement: fewer, larger
+    statements load faster. Rows in the order of the table's key load fastest.
     """
 
     table: str
     columns: tuple[str, ...]
     chunks: Iterable[Iterable[Sequence[object]]]
     same: Mapping[str, object] = field(default_factory=dict)
+
+
+def bulk_rows(item: Sequence[object], width: int) -> Iterator[Sequence[object]]:
+    """The rows of ``width`` columns that an item of a ``Bulk``'s chunk holds."""
+    if len(item) == width:
+        yield item
+        return
+    if not item or len(item) % width:
+        raise StoreError(f"a bulk item of {len(item)} values for {width} columns")
+    for at in range(0, len(item), width):
+        yield item[at : at + width]
 
 
 def bulk_layout(bulk: Bulk, revision: int) -> tuple[tuple[str, ...], tuple[object, ...]]:

@@ -41,6 +41,7 @@ from nocontact.store.base import (
     Snapshot,
     Sql,
     bulk_layout,
+    bulk_rows,
 )
 from nocontact.store.dialect import POSTGRES
 from nocontact.store.pg_listen import Listener, channel_for
@@ -187,10 +188,12 @@ class PostgresStore:
             for bulk in bulks:
                 columns, same = bulk_layout(bulk, revision)
                 names = ", ".join(f'"{c}"' for c in columns)
+                width = len(bulk.columns)
                 with cur.copy(f'COPY "{bulk.table}" ({names}) FROM STDIN') as copy:
                     for chunk in bulk.chunks:
-                        for row in chunk:
-                            copy.write_row((*row, *same))
+                        for item in chunk:
+                            for row in bulk_rows(item, width):
+                                copy.write_row((*row, *same))
             return list(events)
 
         return self._transaction(name, apply, check=False)[0]

@@ -20,7 +20,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
+from itertools import groupby
 from types import TracebackType
 
 import platformdirs
@@ -160,11 +162,17 @@ def _literal(value: object) -> str:
 def _insert_bulk(conn: sqlite3.Connection, bulk: Bulk, revision: int) -> None:
     columns, same = bulk_layout(bulk, revision)
     table = _quote(bulk.table)
-    values = ["?"] * len(bulk.columns) + [_literal(v) for v in same]
-    sql = (
-        f"INSERT INTO {table} ({', '.join(_quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(values)})"
-    )
+    head = f"INSERT INTO {table} ({', '.join(_quote(c) for c in columns)}) VALUES "
+    values = f"({', '.join(['?'] * len(bulk.columns) + [_literal(v) for v in same])})"
+    width = len(bulk.columns)
+
+    @cache
+    def statement(size: int) -> str:  # for items of ``size`` values: as many rows
+        rows, rest = divmod(size, width)
+        if rest or not rows:
+            raise StoreError(f"a bulk item of {size} values for {width} columns")
+        return head + ", ".join([values] * rows)
+
     later: list[str] = []
     if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
         found = conn.execute(
@@ -177,7 +185,8 @@ def _insert_bulk(conn: sqlite3.Connection, bulk: Bulk, revision: int) -> None:
                 conn.execute(f"DROP INDEX {_quote(index)}")
                 later.append(made)
     for chunk in bulk.chunks:
-        conn.executemany(sql, chunk)
+        for size, items in groupby(chunk, len):
+            conn.executemany(statement(size), items)
     for made in later:
         conn.execute(made)
 
