@@ -172,6 +172,34 @@ def test_removals_after_a_read_are_seen(world: dict[str, Any]) -> None:
         _decide_both(index, everyone, Action.MESSAGE, everyone[::-1])
 
 
+def test_rows_longer_than_a_feed_searches_itself_agree() -> None:
+    """A feed searches its person's own rows up to a length, a candidate's past it; a
+    pair searches the shorter row, halving long ones: rows from 0 to past that length,
+    with removed pairs among them, all agree with numpy."""
+    rng = np.random.default_rng(11)
+    n = 6_000
+    index = Index(id_key=KEY)
+    for i in range(n):
+        index.add_person(f"p{i}", None)
+    heavy = {0: 4_500, 1: 300, 2: 17}  # past the own-row length, between, just past 16
+    edges = {(o, int(t)) for o, k in heavy.items() for t in rng.choice(n, k, replace=False)}
+    edges |= {(int(o), 2) for o in rng.choice(n, 5_000, replace=False)}  # a long column
+    edges = {(o, t) for o, t in edges if o != t}
+    code = {pair: int(rng.choice(PLAIN_CODES)) for pair in sorted(edges)}
+    for (o, t), c in code.items():
+        index.add_boundary(plain_boundary(f"p{o}", f"p{t}", c, KEY))
+    index.merge()
+    for o, t in sorted(edges)[::97]:  # removed since the merge
+        boundary = plain_boundary(f"p{o}", f"p{t}", code[(o, t)], KEY)
+        index.remove_ids(boundary.id, boundary.owner, boundary.target)
+    everyone = list(range(n))
+    for one in (0, 1, 2, 3):
+        _view_both(index, one, everyone)
+    a = rng.integers(0, 3, 20_000).tolist()
+    _decide_both(index, a, Action.MESSAGE, rng.integers(0, n, 20_000).tolist())
+    _decide_both(index, rng.integers(0, n, 20_000).tolist(), Action.MESSAGE, a)
+
+
 def test_empty_and_odd_inputs_behave_alike() -> None:
     index, _ = _build(
         {"n": 3, "edges": [(0, 1, 0)], "removed": [], "later": [], "newcomers": 0,

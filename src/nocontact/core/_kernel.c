@@ -57,6 +57,10 @@ enum { READ_OK = 0, READ_BAIL = 1 };
 /* Numbers read ahead of their answers (see EdgesView_view). */
 #define CHUNK 256
 
+/* A feed searches its one person's own rows, not each candidate's, when both are
+ * at most this long (16 KiB each: they stay in the cache across candidates). */
+#define OWN_ROWS 4096
+
 static int integer_format(const Py_buffer *b, Py_ssize_t itemsize, int is_signed)
 {
     const char *f = b->format ? b->format : "B";
@@ -177,21 +181,22 @@ static inline int is_dead(const Dead *dead, int64_t owner, int64_t target)
 }
 
 /* The first position in the sorted vals[lo:hi] whose value is not below want.
- * Halves long rows, then counts: a short row (most are) costs no branch that
- * depends on the data. */
+ * Halves long rows without a branch that depends on the data (the step taken is
+ * computed, so a search costs no mispredictions), then counts the last 16 or
+ * fewer: the answer always lies in [base, base + len]. */
 static inline int64_t lower_bound(const int32_t *vals, int64_t lo, int64_t hi, int64_t want)
 {
-    while (hi - lo > 16) {
-        int64_t mid = lo + ((hi - lo) >> 1);
-        if (vals[mid] < want)
-            lo = mid + 1;
-        else
-            hi = mid;
+    const int32_t *base = vals + lo;
+    int64_t len = hi - lo;
+    while (len > 16) {
+        int64_t half = len >> 1;
+        base += (base[half] < want) * half;
+        len -= half;
     }
     int64_t below = 0;
-    for (int64_t i = lo; i < hi; i++)
-        below += vals[i] < want;
-    return lo + below;
+    for (int64_t i = 0; i < len; i++)
+        below += base[i] < want;
+    return (int64_t)(base - vals) + below;
 }
 
 /* The code of owner's live edge toward target (both in [0, n)), or absent;
@@ -214,6 +219,26 @@ static inline int code_of(const EdgesView *v, const Dead *dead, int64_t owner, i
             return v->absent;
         code = v->rev_code[lo];
     }
+    if (code >= v->absent) {
+        PyErr_Format(PyExc_ValueError, "edge code %d is past the table", code);
+        return -1;
+    }
+    if (dead->len && is_dead(dead, owner, target))
+        return v->absent;
+    return code;
+}
+
+/* The code found for want in the sorted row vals[lo:hi] (codes alongside), the
+ * edge being owner's toward target; absent if none or removed; -1 with an
+ * exception for a code past the table. */
+static inline int code_in(const EdgesView *v, const Dead *dead, const int32_t *vals,
+                          const uint8_t *codes, int64_t lo, int64_t hi, int64_t want,
+                          int64_t owner, int64_t target)
+{
+    int64_t at = lower_bound(vals, lo, hi, want);
+    if (at == hi || vals[at] != want)
+        return v->absent;
+    int code = codes[at];
     if (code >= v->absent) {
         PyErr_Format(PyExc_ValueError, "edge code %d is past the table", code);
         return -1;
@@ -397,6 +422,14 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
     const int nothing = table[v->absent * side + v->absent];
     const int inside = one < v->n;
     const uint64_t mine = inside ? v->sig[one] : 0;
+    /* one's own rows: searched for every candidate, they stay in the cache, where
+     * a candidate's rows are somewhere new each time. Rows that short cost less to
+     * search than a candidate's signature word costs to read: then that is skipped. */
+    const int64_t flo = inside ? v->fwd_off[one] : 0, fhi = inside ? v->fwd_off[one + 1] : 0;
+    const int64_t rlo = inside ? v->rev_off[one] : 0, rhi = inside ? v->rev_off[one + 1] : 0;
+    const int own_fwd = fhi - flo <= OWN_ROWS, own_rev = rhi - rlo <= OWN_ROWS;
+    const int own_rows = own_fwd && own_rev;
+    const int short_rows = fhi - flo <= 16 && rhi - rlo <= 16;
     PyObject *slow = NULL;
     int ok = 1, bail = 0;
     /* A chunk at a time, in stages that each ask for the memory the next one
@@ -417,7 +450,7 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
                 break;
             }
             chunk[k] = c;
-            if (((mine >> (c & 63)) & 1) && c >= 0 && c < v->n)
+            if (!short_rows && ((mine >> (c & 63)) & 1) && c >= 0 && c < v->n)
                 __builtin_prefetch(&v->sig[c]);
         }
         if (bail)
@@ -425,10 +458,12 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
         for (Py_ssize_t k = 0; k < count; k++) {
             int64_t c = chunk[k];
             if (((mine >> (c & 63)) & 1) && c >= 0 && c < v->n &&
-                ((v->sig[c] >> (one & 63)) & 1)) {
+                (short_rows || ((v->sig[c] >> (one & 63)) & 1))) {
                 near[nears++] = k;
-                __builtin_prefetch(&v->fwd_off[c]);
-                __builtin_prefetch(&v->rev_off[c]);
+                if (!own_rows) {
+                    __builtin_prefetch(&v->fwd_off[c]);
+                    __builtin_prefetch(&v->rev_off[c]);
+                }
             }
             else if (ans.has_buf)
                 ans.bytes[start + k] = (uint8_t)(nothing != 0);
@@ -441,7 +476,7 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
         }
         if (!ok)
             break;
-        for (Py_ssize_t j = 0; j < nears; j++) {
+        for (Py_ssize_t j = 0; j < nears && !own_rows; j++) {
             int64_t c = chunk[near[j]];
             int64_t f = v->fwd_off[c], r = v->rev_off[c];
             __builtin_prefetch(&v->fwd_tgt[f]);
@@ -452,8 +487,12 @@ static PyObject *EdgesView_view(EdgesView *v, PyObject *const *args, Py_ssize_t 
         for (Py_ssize_t j = 0; j < nears; j++) {
             Py_ssize_t k = near[j];
             int64_t c = chunk[k];
-            int from_one = code_of(v, &dead, one, c);
-            int toward_one = from_one < 0 ? -1 : code_of(v, &dead, c, one);
+            int from_one, toward_one;
+            from_one = own_fwd ? code_in(v, &dead, v->fwd_tgt, v->fwd_code, flo, fhi, c, one, c)
+                               : code_of(v, &dead, one, c);
+            toward_one = from_one < 0 ? -1
+                         : own_rev ? code_in(v, &dead, v->rev_src, v->rev_code, rlo, rhi, c, c, one)
+                                   : code_of(v, &dead, c, one);
             if (toward_one < 0) {
                 ok = 0;
                 break;
