@@ -118,14 +118,21 @@ class Bulk:
     same: Mapping[str, object] = field(default_factory=dict)
 
 
+def rows_in(size: int, width: int) -> int:
+    """How many rows of ``width`` columns an item of a ``Bulk``'s chunk holds, given
+    its ``size`` values; refuses a size that is not a whole number of rows."""
+    rows, rest = divmod(size, width)
+    if rest or not rows:
+        raise StoreError(f"a bulk item of {size} values for {width} columns")
+    return rows
+
+
 def bulk_rows(item: Sequence[object], width: int) -> Iterator[Sequence[object]]:
     """The rows of ``width`` columns that an item of a ``Bulk``'s chunk holds."""
     if len(item) == width:
         yield item
         return
-    if not item or len(item) % width:
-        raise StoreError(f"a bulk item of {len(item)} values for {width} columns")
-    for at in range(0, len(item), width):
+    for at in range(0, rows_in(len(item), width) * width, width):
         yield item[at : at + width]
 
 

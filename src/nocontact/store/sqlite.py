@@ -42,6 +42,7 @@ from nocontact.store.base import (
     Snapshot,
     Sql,
     bulk_layout,
+    rows_in,
 )
 from nocontact.store.dialect import SQLITE
 
@@ -168,10 +169,7 @@ def _insert_bulk(conn: sqlite3.Connection, bulk: Bulk, revision: int) -> None:
 
     @cache
     def statement(size: int) -> str:  # for items of ``size`` values: as many rows
-        rows, rest = divmod(size, width)
-        if rest or not rows:
-            raise StoreError(f"a bulk item of {size} values for {width} columns")
-        return head + ", ".join([values] * rows)
+        return head + ", ".join([values] * rows_in(size, width))
 
     later: list[str] = []
     if conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None:
