@@ -199,35 +199,6 @@ static inline int64_t lower_bound(const int32_t *vals, int64_t lo, int64_t hi, i
     return (int64_t)(base - vals) + below;
 }
 
-/* The code of owner's live edge toward target (both in [0, n)), or absent;
- * -1 with an exception for a code past the table. Searches whichever is
- * shorter: owner's forward row or target's reverse row. */
-static inline int code_of(const EdgesView *v, const Dead *dead, int64_t owner, int64_t target)
-{
-    int64_t flo = v->fwd_off[owner], fhi = v->fwd_off[owner + 1];
-    int64_t rlo = v->rev_off[target], rhi = v->rev_off[target + 1];
-    int code;
-    if (fhi - flo <= rhi - rlo) {
-        int64_t lo = lower_bound(v->fwd_tgt, flo, fhi, target);
-        if (lo == fhi || v->fwd_tgt[lo] != target)
-            return v->absent;
-        code = v->fwd_code[lo];
-    }
-    else {
-        int64_t lo = lower_bound(v->rev_src, rlo, rhi, owner);
-        if (lo == rhi || v->rev_src[lo] != owner)
-            return v->absent;
-        code = v->rev_code[lo];
-    }
-    if (code >= v->absent) {
-        PyErr_Format(PyExc_ValueError, "edge code %d is past the table", code);
-        return -1;
-    }
-    if (dead->len && is_dead(dead, owner, target))
-        return v->absent;
-    return code;
-}
-
 /* The code found for want in the sorted row vals[lo:hi] (codes alongside), the
  * edge being owner's toward target; absent if none or removed; -1 with an
  * exception for a code past the table. */
@@ -246,6 +217,17 @@ static inline int code_in(const EdgesView *v, const Dead *dead, const int32_t *v
     if (dead->len && is_dead(dead, owner, target))
         return v->absent;
     return code;
+}
+
+/* The code of owner's live edge toward target (both in [0, n)), as code_in,
+ * searching whichever is shorter: owner's forward row or target's reverse row. */
+static inline int code_of(const EdgesView *v, const Dead *dead, int64_t owner, int64_t target)
+{
+    int64_t flo = v->fwd_off[owner], fhi = v->fwd_off[owner + 1];
+    int64_t rlo = v->rev_off[target], rhi = v->rev_off[target + 1];
+    if (fhi - flo <= rhi - rlo)
+        return code_in(v, dead, v->fwd_tgt, v->fwd_code, flo, fhi, target, owner, target);
+    return code_in(v, dead, v->rev_src, v->rev_code, rlo, rhi, owner, owner, target);
 }
 
 /* Ask for the start of the row code_of(owner, target) will search (its offsets

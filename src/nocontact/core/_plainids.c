@@ -42,6 +42,31 @@ static int get(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, int writable
     return 0;
 }
 
+/* Whether names[offsets[i]:offsets[i + 1]] is a person id of 0 to 64 bytes for
+ * every one of ``persons``, and owners and targets (m of each) number persons;
+ * else a ValueError worded for ``who``. */
+static int persons_valid(const char *who, Py_ssize_t names_len, const int64_t *offsets,
+                         Py_ssize_t persons, const int64_t *owners, const int64_t *targets,
+                         Py_ssize_t m) {
+    if (persons > 0 && (offsets[0] < 0 || offsets[persons] > names_len)) {
+        PyErr_Format(PyExc_ValueError, "%s: offsets run past the names", who);
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < persons; i++) {
+        if (offsets[i + 1] < offsets[i] || offsets[i + 1] - offsets[i] > 64) {
+            PyErr_Format(PyExc_ValueError, "%s: a person id of 0 to 64 bytes expected", who);
+            return 0;
+        }
+    }
+    for (Py_ssize_t i = 0; i < m; i++) {
+        if (owners[i] < 0 || owners[i] >= persons || targets[i] < 0 || targets[i] >= persons) {
+            PyErr_Format(PyExc_ValueError, "%s: owners and targets must index the persons", who);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* *out = the first 8 bytes, big-endian, of a copy of ``keyed`` fed ``msg``. */
 static int digest_into(PyObject *keyed, const uint8_t *msg, size_t len, uint64_t *out) {
     static PyObject *copy, *update, *digest;
@@ -98,22 +123,7 @@ static PyObject *digests(PyObject *Py_UNUSED(self), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "digests: arrays of mismatched lengths");
         goto done;
     }
-    if (persons > 0 && (offsets[0] < 0 || offsets[persons] > b[0].len)) {
-        PyErr_SetString(PyExc_ValueError, "digests: offsets run past the names");
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < persons; i++) {
-        if (offsets[i + 1] < offsets[i] || offsets[i + 1] - offsets[i] > 64) {
-            PyErr_SetString(PyExc_ValueError, "digests: a person id of 0 to 64 bytes expected");
-            goto done;
-        }
-    }
-    for (Py_ssize_t i = 0; i < m; i++) {
-        if (owners[i] < 0 || owners[i] >= persons || targets[i] < 0 || targets[i] >= persons) {
-            PyErr_SetString(PyExc_ValueError, "digests: owners and targets must index the persons");
-            goto done;
-        }
-    }
+    if (!persons_valid("digests", b[0].len, offsets, persons, owners, targets, m)) goto done;
 
     uint8_t msg[64 + 1 + 64 + 1 + 4];
     for (Py_ssize_t i = 0; i < m; i++) {
@@ -218,20 +228,10 @@ static PyObject *rows(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize
         PyErr_SetString(PyExc_ValueError, "rows: arrays of mismatched lengths");
         goto done;
     }
-    if (persons > 0 && (offsets[0] < 0 || offsets[persons] > b[4].len)) {
-        PyErr_SetString(PyExc_ValueError, "rows: offsets run past the names");
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < persons; i++) {
-        if (offsets[i + 1] < offsets[i]) {
-            PyErr_SetString(PyExc_ValueError, "rows: offsets must not decrease");
-            goto done;
-        }
-    }
+    if (!persons_valid("rows", b[4].len, offsets, persons, owners, targets, m)) goto done;
     for (Py_ssize_t i = 0; i < m; i++) {
-        if (owners[i] < 0 || owners[i] >= persons || targets[i] < 0 || targets[i] >= persons ||
-            codes[i] >= kinds_n) {
-            PyErr_SetString(PyExc_ValueError, "rows: owners, targets and codes must index names and kinds");
+        if (codes[i] >= kinds_n) {
+            PyErr_SetString(PyExc_ValueError, "rows: codes must index the kinds");
             goto done;
         }
     }
